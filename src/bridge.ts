@@ -1,0 +1,71 @@
+/**
+ * Builds and runs the bridge from a loaded config: logger, mapping, store, HTTP server.
+ * main.ts calls it for `npm start`; tests call it to run real bridges on real sockets.
+ */
+import { randomBytes } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import type { BridgeConfig } from "./config/config-schema.js";
+import { createApp } from "./http/app.js";
+import { loadMapping, type CompiledMapping } from "./mapping/compiled-mapping.js";
+import { createLogger, type Logger } from "./ops/logger.js";
+import { ensureDemoDatabase } from "./store/sql/demo-database.js";
+import { createSqlUserStore } from "./store/sql/sql-user-store.js";
+import type { UserStore } from "./store/user-store.js";
+
+export interface RunningBridge {
+  /** The SCIM base URL, e.g. http://127.0.0.1:8080/scim/v2 (Entra's Tenant URL). */
+  readonly scimUrl: string;
+  readonly port: number;
+  /** The tokens in force (including a generated demo token). */
+  readonly tokens: readonly string[];
+  readonly mapping: CompiledMapping;
+  readonly store: UserStore;
+  readonly logger: Logger;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Replaces the logger built from config.log (tests capture logs with it). */
+  readonly logger?: Logger;
+  /** Called once with a generated demo token, so it can be shown to the person starting the demo. */
+  readonly onGeneratedToken?: (token: string) => void;
+}
+
+export async function startBridge(config: BridgeConfig, options: StartOptions = {}): Promise<RunningBridge> {
+  const logger = options.logger ?? createLogger(config.log);
+  const mapping = loadMapping(config.mapping);
+  let tokens = config.auth.tokens;
+  if (tokens.length === 0) {
+    if (!config.demo) throw new Error("auth.tokens: no bearer token configured; set SCIM_BEARER_TOKEN");
+    tokens = [randomBytes(24).toString("base64url")];
+    options.onGeneratedToken?.(tokens[0]);
+  }
+  if (config.demo && config.store.engine === "sqlite") ensureDemoDatabase(config.store.file);
+  const store = createSqlUserStore(config.store, mapping.model);
+  const app = createApp({ server: config.server, auth: { tokens }, scim: config.scim, mapping, store, logger });
+
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.server.port, config.server.host, () => resolve(s));
+    s.once("error", reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.server.host === "0.0.0.0" || config.server.host === "::" ? "localhost" : config.server.host;
+  const scimUrl = `http://${host}:${port}${config.server.basePath}`;
+  logger.info("bridge listening", { scimUrl, engine: config.store.engine, mapping: config.mapping });
+
+  return {
+    scimUrl,
+    port,
+    tokens,
+    mapping,
+    store,
+    logger,
+    async close() {
+      // Finish in-flight requests, then release the database pool.
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * Finds, reads and validates the bridge's config: `--config FILE`, else BRIDGE_CONFIG, else
+ * config.yaml if present, else config.example.yaml (the embedded demo BIS). Relative paths in
+ * it are relative to the config file. The only module that reads process.env.
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { configSchema, type BridgeConfig } from "./config-schema.js";
+import { interpolate, MissingVariableError } from "./env-interpolation.js";
+import { ConfigFileError, readYaml, validateYaml } from "./yaml-source.js";
+
+export interface LoadedConfig {
+  readonly file: string;
+  readonly config: BridgeConfig;
+}
+
+export function findConfigFile(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string): string {
+  const flag = argv.findIndex((arg) => arg === "--config" || arg.startsWith("--config="));
+  if (flag >= 0) {
+    const value = argv[flag].includes("=") ? argv[flag].slice("--config=".length) : argv[flag + 1];
+    if (!value) throw new ConfigFileError("--config", ["expects a file name"]);
+    return path.resolve(cwd, value);
+  }
+  if (env.BRIDGE_CONFIG) return path.resolve(cwd, env.BRIDGE_CONFIG);
+  const own = path.resolve(cwd, "config.yaml");
+  return existsSync(own) ? own : path.resolve(cwd, "config.example.yaml");
+}
+
+export function loadConfig(file: string, env: NodeJS.ProcessEnv): LoadedConfig {
+  const source = readYaml(file);
+  let raw: unknown;
+  try {
+    raw = interpolate(source.document.toJS() ?? {}, env);
+  } catch (error) {
+    if (error instanceof MissingVariableError) throw new ConfigFileError(file, [error.message]);
+    throw error;
+  }
+  const withEnvDefaults = applyServerEnv(raw as Record<string, unknown>, env);
+  const config = validateYaml(source, configSchema, withEnvDefaults);
+  const dir = path.dirname(file);
+  return {
+    file,
+    config: {
+      ...config,
+      mapping: path.resolve(dir, config.mapping),
+      store: "file" in config.store && config.store.file ? { ...config.store, file: path.resolve(dir, config.store.file) } : config.store,
+    },
+  };
+}
+
+/** PORT, HOST and SCIM_BEARER_TOKEN are the run contract: they apply whenever the file does not set them. */
+function applyServerEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const server = { ...((raw.server as Record<string, unknown> | undefined) ?? {}) };
+  if (server.port === undefined && env.PORT) server.port = env.PORT;
+  if (server.host === undefined && env.HOST) server.host = env.HOST;
+  const auth = { ...((raw.auth as Record<string, unknown> | undefined) ?? {}) };
+  if (auth.tokens === undefined && env.SCIM_BEARER_TOKEN) auth.tokens = env.SCIM_BEARER_TOKEN;
+  return { ...raw, server, auth };
+}

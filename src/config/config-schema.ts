@@ -1,0 +1,70 @@
+/**
+ * The bridge's configuration, validated once at start-up. Types derive from this schema;
+ * each stage receives only its slice.
+ */
+import { z } from "zod";
+import { sqlStoreConfigSchema } from "../store/sql/sql-config.js";
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+export const serverConfigSchema = z.strictObject({
+  port: port.default(8080),
+  host: z.string().min(1).default("0.0.0.0"),
+  /** Where SCIM is served; Entra's Tenant URL is http(s)://host:port + basePath. */
+  basePath: z.string().startsWith("/").default("/scim/v2"),
+  /** Largest accepted request body. */
+  bodyLimit: z.string().default("256kb"),
+  /** Express "trust proxy": set when a reverse proxy terminates TLS, so meta.location uses https. */
+  trustProxy: z.union([z.boolean(), z.string(), z.number()]).default(false),
+  /** Fixed public base URL for meta.location (e.g. https://bis-bridge.contoso.com/scim/v2). */
+  publicUrl: z.url().optional(),
+});
+
+export const authConfigSchema = z.strictObject({
+  /**
+   * Accepted bearer tokens (Entra's "Secret Token"), comma-separated or a list; several may be
+   * valid at once so a token can be rotated without downtime.
+   */
+  tokens: z
+    .union([z.string(), z.array(z.string())])
+    .default("")
+    .transform((value) =>
+      (Array.isArray(value) ? value : value.split(","))
+        .map((token) => token.trim())
+        .filter((token) => token.length > 0),
+    )
+    .pipe(z.array(z.string().min(16, "each bearer token must be at least 16 characters"))),
+});
+
+export const scimConfigSchema = z.strictObject({
+  /** Page size when Entra sends no `count`. */
+  defaultPageSize: z.coerce.number().int().min(1).default(100),
+  /** Largest page the bridge returns (ServiceProviderConfig filter.maxResults). */
+  maxPageSize: z.coerce.number().int().min(1).default(1000),
+});
+
+export const logConfigSchema = z.strictObject({
+  level: z.enum(["error", "warn", "info", "debug"]).default("info"),
+  format: z.enum(["json", "text"]).default("json"),
+});
+
+export const configSchema = z.strictObject({
+  server: serverConfigSchema.default(serverConfigSchema.parse({})),
+  auth: authConfigSchema.default(authConfigSchema.parse({})),
+  scim: scimConfigSchema.default(scimConfigSchema.parse({})),
+  log: logConfigSchema.default(logConfigSchema.parse({})),
+  /** The YAML mapping file, relative to the config file. */
+  mapping: z.string().min(1),
+  store: sqlStoreConfigSchema,
+  /**
+   * Run on the embedded demo BIS: the SQLite file is created and seeded when missing, and a
+   * bearer token is generated (and printed once) when none is configured.
+   */
+  demo: z.boolean().default(false),
+});
+
+export type BridgeConfig = z.infer<typeof configSchema>;
+export type ServerConfig = z.infer<typeof serverConfigSchema>;
+export type AuthConfig = z.infer<typeof authConfigSchema>;
+export type ScimConfig = z.infer<typeof scimConfigSchema>;
+export type LogConfig = z.infer<typeof logConfigSchema>;

@@ -1,0 +1,129 @@
+/**
+ * /Users: each handler reads as the request flows — SCIM parse/validate -> mapping -> store ->
+ * mapping -> SCIM JSON. PUT and PATCH share one update path inside the store's transaction.
+ */
+import { Router, type Request, type Response } from "express";
+import type { CompiledMapping } from "../mapping/compiled-mapping.js";
+import { translateStoreError } from "../mapping/error-translation.js";
+import { mapFilter } from "../mapping/filter-mapper.js";
+import { toBis, toScim } from "../mapping/user-mapper.js";
+import type { Logger } from "../ops/logger.js";
+import { listResponse } from "../scim/discovery-documents.js";
+import { parseAttributeNames, parseListRequest } from "../scim/list-request.js";
+import { applyPatch } from "../scim/patch-apply.js";
+import { parsePatchRequest } from "../scim/patch-request.js";
+import { projectResource } from "../scim/resource-projection.js";
+import { ScimError } from "../scim/scim-error.js";
+import { parseUserResource, type ScimUserJson } from "../scim/user-resource.js";
+import type { BisUser } from "../store/bis-user.js";
+import type { UserStore } from "../store/user-store.js";
+import type { ScimConfig } from "../config/config-schema.js";
+import { sendScim } from "./scim-response.js";
+
+export interface UserRoutesDeps {
+  readonly mapping: CompiledMapping;
+  readonly store: UserStore;
+  readonly scim: ScimConfig;
+  readonly logger: Logger;
+  readonly baseUrl: (req: Request) => string;
+}
+
+export function userRoutes(deps: UserRoutesDeps): Router {
+  const { mapping, store, logger } = deps;
+  const router = Router();
+
+  /** Runs a store call, turning its typed failures into SCIM errors. */
+  async function call<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw translateStoreError(mapping, error);
+    }
+  }
+
+  function render(req: Request, user: BisUser): ScimUserJson {
+    return toScim(mapping, user, { baseUrl: deps.baseUrl(req) });
+  }
+
+  function sendUser(req: Request, res: Response, status: number, user: BisUser): void {
+    const resource = render(req, user);
+    res.locals.bisId = user.id;
+    res.setHeader("Location", (resource.meta as { location: string }).location);
+    const projected = projectResource(
+      resource,
+      parseAttributeNames(req.query.attributes as string | undefined),
+      parseAttributeNames(req.query.excludedAttributes as string | undefined),
+    );
+    sendScim(res, status, projected);
+  }
+
+  const notFound = (id: string) => ScimError.notFound(`User ${id} not found`);
+
+  router.get("/", async (req, res) => {
+    const list = parseListRequest(req.query as Record<string, unknown>, deps.scim);
+    const where = list.filter ? mapFilter(mapping, list.filter) : undefined;
+    const page = await call(() => store.find({ where, offset: list.startIndex - 1, limit: list.count }));
+    warnOfDuplicates(logger, page.users, mapping.model.emailColumn, res.locals.requestId);
+    const resources = page.users.map((user) => projectResource(render(req, user), list.attributes, list.excludedAttributes));
+    res.locals.scimOperation = list.filter ? "query" : "list";
+    sendScim(res, 200, listResponse(resources, page.total, list.startIndex));
+  });
+
+  router.get("/:id", async (req, res) => {
+    res.locals.scimOperation = "get";
+    const user = await call(() => store.get(req.params.id));
+    if (!user) throw notFound(req.params.id);
+    sendUser(req, res, 200, user);
+  });
+
+  router.post("/", async (req, res) => {
+    res.locals.scimOperation = "create";
+    const fields = toBis(mapping, parseUserResource(req.body));
+    const result = await call(() => store.create(fields, mapping.duplicates));
+    if (result.adopted) logger.info("adopted existing BIS user", { requestId: res.locals.requestId, bisId: result.user.id });
+    sendUser(req, res, 201, result.user);
+  });
+
+  router.put("/:id", async (req, res) => {
+    res.locals.scimOperation = "replace";
+    const fields = toBis(mapping, parseUserResource(req.body));
+    const user = await call(() => store.update(req.params.id, () => fields));
+    if (!user) throw notFound(req.params.id);
+    sendUser(req, res, 200, user);
+  });
+
+  router.patch("/:id", async (req, res) => {
+    res.locals.scimOperation = "patch";
+    const patch = parsePatchRequest(req.body);
+    const user = await call(() =>
+      store.update(req.params.id, (current) => {
+        const { resource } = applyPatch(render(req, current), patch);
+        return toBis(mapping, parseUserResource(resource));
+      }),
+    );
+    if (!user) throw notFound(req.params.id);
+    sendUser(req, res, 200, user);
+  });
+
+  router.delete("/:id", async (req, res) => {
+    res.locals.scimOperation = "delete";
+    res.locals.bisId = req.params.id;
+    const deleted = await call(() => store.delete(req.params.id, mapping.deleteMode));
+    if (!deleted) throw notFound(req.params.id);
+    res.status(204).end();
+  });
+
+  return router;
+}
+
+/** BIS has no unique e-mail, so legacy data may hold duplicates: answer them all, and say so. */
+function warnOfDuplicates(logger: Logger, users: readonly BisUser[], emailColumn: string, requestId: string): void {
+  const seen = new Map<string, string[]>();
+  for (const user of users) {
+    const email = String(user.fields[emailColumn] ?? "").toLowerCase();
+    seen.set(email, [...(seen.get(email) ?? []), user.id]);
+  }
+  for (const ids of seen.values()) {
+    if (ids.length > 1) logger.warn("BIS holds several users with one e-mail", { requestId, bisIds: ids });
+  }
+}

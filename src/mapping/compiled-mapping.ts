@@ -1,0 +1,172 @@
+/**
+ * Loads a YAML mapping and compiles it into what the stages use: the store's table model and,
+ * per SCIM attribute, where its value lives in BIS. Errors name file, line and key.
+ */
+import { parsePatchPath } from "../scim/filter-parser.js";
+import type { AttributeDefinition } from "../scim/schema-definitions.js";
+import { findAttribute, findSubAttribute } from "../scim/schema-definitions.js";
+import { URN } from "../scim/schema-urns.js";
+import { ScimError } from "../scim/scim-error.js";
+import type { ChildModel, LookupModel, UserTableModel } from "../store/store-model.js";
+import type { Field } from "../store/user-query.js";
+import type { DeleteMode, DuplicatePolicy } from "../store/user-store.js";
+import { ConfigFileError, describeKey, readYaml, validateYaml, type YamlSource } from "../config/yaml-source.js";
+import { mappingSchema, type AttributeEntry, type MappingFile } from "./mapping-schema.js";
+
+/** Where a mapped value sits in a SCIM User: `addresses[type eq "work"].country` -> addresses/work/country. */
+export interface ScimTarget {
+  /** Schema URN; the core User schema when the attribute is not an extension's. */
+  readonly schema: string;
+  readonly attribute: string;
+  readonly subAttribute?: string;
+  /** The `type` of the multi-valued element, for `emails[type eq "work"]`. */
+  readonly elementType?: string;
+}
+
+export interface MappedAttribute {
+  /** The attribute path as the mapping writes it; used in error details. */
+  readonly name: string;
+  readonly entry: AttributeEntry;
+  readonly target: ScimTarget;
+  /** The leaf attribute's SCIM definition (caseExact, type). */
+  readonly definition: AttributeDefinition;
+  readonly field: Field;
+}
+
+export interface CompiledMapping {
+  readonly file: string;
+  readonly model: UserTableModel;
+  readonly attributes: readonly MappedAttribute[];
+  readonly duplicates: DuplicatePolicy;
+  readonly deleteMode: DeleteMode;
+}
+
+export function loadMapping(file: string): CompiledMapping {
+  const source = readYaml(file);
+  const mapping = validateYaml(source, mappingSchema, source.document.toJS());
+  const problems: string[] = [];
+  const attributes = mapping.attributes.flatMap((entry, index) => {
+    try {
+      return [compileAttribute(mapping, entry)];
+    } catch (error) {
+      if (!(error instanceof MappingRuleError || error instanceof ScimError)) throw error;
+      problems.push(`${describeKey(source, error instanceof MappingRuleError ? ["attributes", index, error.key] : ["attributes", index, "scim"])}: ${error.message}`);
+      return [];
+    }
+  });
+  problems.push(...checkWhole(source, mapping, attributes));
+  if (problems.length > 0) throw new ConfigFileError(file, problems);
+  return {
+    file,
+    model: toModel(mapping, attributes),
+    attributes,
+    duplicates: mapping.matching.duplicates,
+    deleteMode: mapping.delete,
+  };
+}
+
+class MappingRuleError extends Error {
+  constructor(readonly key: string, message: string) {
+    super(message);
+  }
+}
+
+function compileAttribute(mapping: MappingFile, entry: AttributeEntry): MappedAttribute {
+  const parsed = parsePatchPath(entry.scim);
+  const schema = parsed.path.schema ?? URN.user;
+  const parent = findAttribute(schema, parsed.path.attribute);
+  if (!parent) throw new MappingRuleError("scim", `unknown SCIM attribute "${entry.scim}"`);
+  let elementType: string | undefined;
+  if (parsed.filter) {
+    const f = parsed.filter;
+    if (f.kind !== "compare" || f.op !== "eq" || f.path.attribute.toLowerCase() !== "type" || typeof f.value !== "string") {
+      throw new MappingRuleError("scim", `only [type eq "..."] filters are supported in a mapped path, got "${entry.scim}"`);
+    }
+    elementType = f.value;
+  }
+  const subName = parsed.valueSubAttribute ?? parsed.path.subAttribute;
+  const definition = subName ? findSubAttribute(parent, subName) : parent;
+  if (!definition) throw new MappingRuleError("scim", `"${parent.name}" has no sub-attribute "${subName}"`);
+  if (parent.multiValued && !elementType) {
+    throw new MappingRuleError("scim", `multi-valued "${parent.name}" needs an element type, e.g. ${parent.name}[type eq "work"].value`);
+  }
+  if (definition.type === "complex" && entry.valueType !== "userReference") {
+    throw new MappingRuleError("valueType", `"${entry.scim}" is complex; only a userReference (the manager) maps a complex attribute`);
+  }
+  if (definition.mutability === "readOnly") throw new MappingRuleError("scim", `"${entry.scim}" is read-only in SCIM`);
+  return {
+    name: entry.scim,
+    entry,
+    definition,
+    target: { schema, attribute: parent.name, subAttribute: definition === parent ? undefined : definition.name, elementType },
+    field: toField(mapping, entry),
+  };
+}
+
+function toField(mapping: MappingFile, entry: AttributeEntry): Field {
+  if (entry.lookup) {
+    if (!mapping.lookups[entry.lookup]) throw new MappingRuleError("lookup", `no lookup named "${entry.lookup}" under lookups`);
+    return { kind: "lookup", lookup: entry.lookup };
+  }
+  if (entry.child) {
+    if (!mapping.children[entry.child]) throw new MappingRuleError("child", `no child table named "${entry.child}" under children`);
+    return { kind: "child", child: entry.child, type: entry.type! };
+  }
+  return entry.column === mapping.user.key ? { kind: "key" } : { kind: "column", column: entry.column! };
+}
+
+function checkWhole(source: YamlSource, mapping: MappingFile, attributes: readonly MappedAttribute[]): string[] {
+  const problems: string[] = [];
+  const userName = attributes.find((a) => a.target.schema === URN.user && a.target.attribute === "userName");
+  if (!userName || userName.entry.column !== mapping.user.email) {
+    problems.push(`${describeKey(source, ["user", "email"])}: userName must be mapped to the e-mail column ${mapping.user.email}`);
+  }
+  const seen = new Map<string, number>();
+  attributes.forEach((a, i) => {
+    const key = JSON.stringify(a.target).toLowerCase();
+    if (seen.has(key)) problems.push(`${describeKey(source, ["attributes", i, "scim"])}: "${a.name}" is mapped twice`);
+    seen.set(key, i);
+  });
+  const writers = new Map<string, string>();
+  for (const a of attributes) {
+    if (!a.entry.write || a.field.kind !== "column") continue;
+    const other = writers.get(a.field.column);
+    if (other) problems.push(`key attributes: "${a.name}" and "${other}" both write column ${a.field.column}; mark one write: false`);
+    writers.set(a.field.column, a.name);
+  }
+  return problems;
+}
+
+function toModel(mapping: MappingFile, attributes: readonly MappedAttribute[]): UserTableModel {
+  const columnOf = (name: string) => attributes.find((a) => a.target.attribute === name && a.field.kind === "column")?.entry.column;
+  const columns = [...new Set(attributes.flatMap((a) => (a.field.kind === "column" ? [a.field.column] : [])))];
+  const lookups: LookupModel[] = Object.entries(mapping.lookups).map(([name, l]) => ({
+    name,
+    column: l.column,
+    table: l.table,
+    keyColumn: l.key,
+    nameColumn: l.name,
+    onMissing: l.missing,
+  }));
+  const children: ChildModel[] = Object.entries(mapping.children).map(([name, c]) => ({
+    name,
+    table: c.table,
+    parentColumn: c.parent,
+    typeColumn: c.type,
+    valueColumn: c.value,
+  }));
+  return {
+    table: mapping.user.table,
+    keyColumn: mapping.user.key,
+    emailColumn: mapping.user.email,
+    activeColumn: columnOf("active"),
+    deletedColumn: mapping.user.deleted,
+    createdColumn: mapping.user.created,
+    modifiedColumn: mapping.user.modified,
+    columns,
+    lookups,
+    children,
+    dependents: mapping.dependents,
+    selfReferences: attributes.flatMap((a) => (a.entry.valueType === "userReference" && a.field.kind === "column" ? [a.field.column] : [])),
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * SCIM User <-> BIS user, attribute by attribute as the mapping says. toBis also enforces
+ * BIS's rules (required attributes, lengths, country codes, dates) and reports every breach in
+ * one 400 naming the attributes, before anything is written.
+ */
+import { ScimError } from "../scim/scim-error.js";
+import { URN, USER_EXTENSIONS } from "../scim/schema-urns.js";
+import type { ScimUserJson } from "../scim/user-resource.js";
+import type { BisUser, BisUserFields, ColumnValue } from "../store/bis-user.js";
+import type { CompiledMapping, MappedAttribute } from "./compiled-mapping.js";
+import { readTarget, writeTarget } from "./scim-access.js";
+import { decodeValue, encodeValue, ValueRuleError } from "./value-codec.js";
+
+export function toBis(mapping: CompiledMapping, user: ScimUserJson): BisUserFields {
+  const fields: Record<string, ColumnValue> = {};
+  const children: Record<string, Record<string, string>> = {};
+  const problems: string[] = [];
+  for (const attribute of mapping.attributes) {
+    if (!attribute.entry.write) continue;
+    let value: ColumnValue;
+    try {
+      value = encodeValue(attribute.entry, readTarget(user, attribute.target));
+    } catch (error) {
+      if (!(error instanceof ValueRuleError)) throw error;
+      problems.push(`${attribute.name} ${error.message}`);
+      continue;
+    }
+    if (value === null && attribute.entry.required) {
+      problems.push(`${attribute.name} is required by BIS`);
+      continue;
+    }
+    const field = attribute.field;
+    if (field.kind === "column") fields[field.column] = value;
+    else if (field.kind === "lookup") fields[lookupColumn(mapping, field.lookup)] = value;
+    else if (field.kind === "child") {
+      children[field.child] ??= {};
+      if (value !== null) children[field.child][field.type] = String(value);
+    }
+  }
+  if (problems.length > 0) throw ScimError.badRequest("invalidValue", problems.join("; "));
+  return { fields, children };
+}
+
+export interface ResourceContext {
+  /** The SCIM base URL, e.g. https://bridge.example.com/scim/v2, for meta.location and $ref. */
+  readonly baseUrl: string;
+}
+
+export function toScim(mapping: CompiledMapping, user: BisUser, context: ResourceContext): ScimUserJson {
+  const resource: ScimUserJson = { id: user.id };
+  for (const attribute of mapping.attributes) {
+    const value = decodeValue(attribute.entry, readField(mapping, attribute, user));
+    if (value === undefined) continue;
+    if (attribute.entry.valueType === "userReference") {
+      writeTarget(resource, attribute.target, { value, $ref: `${context.baseUrl}/Users/${value}` });
+    } else {
+      writeTarget(resource, attribute.target, value);
+    }
+  }
+  // The only e-mail BIS keeps is the login, so it is the primary one.
+  const emails = resource.emails as Record<string, unknown>[] | undefined;
+  if (emails?.length === 1) emails[0].primary = true;
+  const location = `${context.baseUrl}/Users/${user.id}`;
+  return {
+    schemas: [URN.user, ...USER_EXTENSIONS.filter((urn) => resource[urn] !== undefined)],
+    ...resource,
+    meta: {
+      resourceType: "User",
+      ...(user.created && { created: user.created.toISOString() }),
+      ...(user.modified && { lastModified: user.modified.toISOString() }),
+      location,
+      ...(user.modified && { version: `W/"${user.modified.getTime().toString(36)}"` }),
+    },
+  };
+}
+
+function readField(mapping: CompiledMapping, attribute: MappedAttribute, user: BisUser): unknown {
+  const field = attribute.field;
+  switch (field.kind) {
+    case "key":
+      return user.id;
+    case "column":
+      return user.fields[field.column];
+    case "lookup":
+      return user.fields[lookupColumn(mapping, field.lookup)];
+    case "child":
+      return user.children[field.child]?.[field.type];
+  }
+}
+
+function lookupColumn(mapping: CompiledMapping, name: string): string {
+  return mapping.model.lookups.find((l) => l.name === name)!.column;
+}

@@ -1,0 +1,97 @@
+/**
+ * Converts single values between SCIM's form and the column's, per the mapping's valueType and
+ * transform. Encoding failures are reported as a rule (the caller names the attribute).
+ */
+import countries from "i18n-iso-countries";
+import type { ColumnValue } from "../store/bis-user.js";
+import type { AttributeEntry } from "./mapping-schema.js";
+
+export class ValueRuleError extends Error {}
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** Strict ISO 8601 date or date-time -> the calendar date as written (BIS keeps DATE only). */
+export function parseIsoDate(text: string): string {
+  const match = DATE.exec(text.trim());
+  if (!match) throw new ValueRuleError(`"${text}" is not an ISO 8601 date (YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ)`);
+  const [, y, m, d, hh, mm, ss] = match;
+  const date = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)));
+  const validTime = (hh === undefined || Number(hh) < 24) && (mm === undefined || Number(mm) < 60) && (ss === undefined || Number(ss) < 60);
+  if (date.getUTCFullYear() !== Number(y) || date.getUTCMonth() !== Number(m) - 1 || date.getUTCDate() !== Number(d) || !validTime) {
+    throw new ValueRuleError(`"${text}" is not a valid calendar date`);
+  }
+  return `${y}-${m}-${d}`;
+}
+
+/** ISO 3166-1 alpha-2 or alpha-3 (any case) -> alpha-2 upper case; names are refused. */
+export function toCountryAlpha2(text: string): string {
+  const code = text.trim().toUpperCase();
+  if (/^[A-Z]{2}$/.test(code) && countries.isValid(code)) return code;
+  if (/^[A-Z]{3}$/.test(code)) {
+    const alpha2 = countries.alpha3ToAlpha2(code);
+    if (alpha2) return alpha2;
+  }
+  throw new ValueRuleError(`"${text}" is not an ISO 3166-1 alpha-2 or alpha-3 country code`);
+}
+
+function applyTransform(entry: AttributeEntry, text: string): string {
+  switch (entry.transform) {
+    case "country-alpha2":
+      return toCountryAlpha2(text);
+    case "trim":
+      return text.trim();
+    case "lower":
+      return text.toLowerCase();
+    case "upper":
+      return text.toUpperCase();
+    default:
+      return text;
+  }
+}
+
+/** SCIM value (already type-checked by the SCIM stage) -> column value. */
+export function encodeValue(entry: AttributeEntry, value: unknown): ColumnValue {
+  if (value === null || value === undefined || value === "") return null;
+  switch (entry.valueType) {
+    case "boolean":
+      if (typeof value !== "boolean") throw new ValueRuleError("must be a boolean");
+      return value;
+    case "date":
+      if (typeof value !== "string") throw new ValueRuleError("must be a date-time string");
+      return parseIsoDate(value);
+    case "userReference": {
+      const id = typeof value === "object" ? (value as { value?: unknown }).value : value;
+      if (id === null || id === undefined || id === "") return null;
+      if (typeof id !== "string") throw new ValueRuleError("must be the manager's SCIM id as a string");
+      return id;
+    }
+    default: {
+      if (typeof value !== "string") throw new ValueRuleError("must be a string");
+      const text = applyTransform(entry, value);
+      if (entry.maxLength !== undefined && text.length > entry.maxLength) {
+        throw new ValueRuleError(`is ${text.length} characters long; BIS allows at most ${entry.maxLength}`);
+      }
+      return text;
+    }
+  }
+}
+
+/** Column value as read from any engine -> SCIM value, or undefined when empty. */
+export function decodeValue(entry: AttributeEntry, value: unknown): string | boolean | undefined {
+  if (value === null || value === undefined || value === "") return undefined;
+  switch (entry.valueType) {
+    case "boolean":
+      return toBoolean(value);
+    case "date":
+      return `${String(value).slice(0, 10)}T00:00:00Z`;
+    default:
+      return String(value);
+  }
+}
+
+/** BIT/TINYINT/BOOLEAN as the drivers return them: true/false, 1/0, "1"/"0", Buffer <01>. */
+function toBoolean(value: unknown): boolean {
+  if (Buffer.isBuffer(value)) return value.length > 0 && value[0] !== 0;
+  if (typeof value === "string") return value === "1" || value.toLowerCase() === "true";
+  return Boolean(value);
+}

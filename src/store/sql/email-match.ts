@@ -1,0 +1,30 @@
+/**
+ * The one e-mail match used by findByEmail and by every duplicate check: live users whose
+ * e-mail equals this one ignoring case, written so the engine's e-mail index serves it.
+ */
+import type { Knex } from "knex";
+import type { UserTableModel } from "../store-model.js";
+import { applyCondition, USER_ALIAS } from "./condition-sql.js";
+import type { EngineDialect } from "./engines/engine-dialect.js";
+import { liveUsers, type Db } from "./user-rows.js";
+
+export function liveUsersWithEmail(db: Db, model: UserTableModel, dialect: EngineDialect, email: string): Knex.QueryBuilder {
+  const builder = liveUsers(db, model, dialect);
+  applyCondition(
+    builder,
+    { kind: "compare", field: { kind: "column", column: model.emailColumn }, op: "eq", value: email, ignoreCase: true },
+    { model, dialect },
+  );
+  return builder;
+}
+
+/** Keys of live users with this e-mail, in key order. */
+export async function liveIdsWithEmail(db: Db, model: UserTableModel, dialect: EngineDialect, email: string): Promise<string[]> {
+  const rows: Record<string, unknown>[] = await liveUsersWithEmail(db, model, dialect, email)
+    .select(`${USER_ALIAS}.${model.keyColumn}`)
+    .orderBy(`${USER_ALIAS}.${model.keyColumn}`);
+  return rows.map((row) => String(row[model.keyColumn]));
+}
+
+export const emailLockKey = (email: string) => `email:${email.toLowerCase()}`;
+export const userLockKey = (id: string | number) => `user:${id}`;

@@ -1,0 +1,77 @@
+/**
+ * What differs between the SQL engines, as one capability object per engine. Store code asks the
+ * dialect; it never tests which engine it runs on.
+ */
+import type { Knex } from "knex";
+import type { SqlEngine } from "../sql-config.js";
+
+/** A write transaction plus the named locks it may take; locks end with the transaction. */
+export interface WriteSession {
+  readonly trx: Knex.Transaction;
+  /** Takes these locks (sorted, each once), waiting at most the lock timeout for each. */
+  lock(keys: readonly string[]): Promise<void>;
+}
+
+export interface WriteOptions {
+  readonly lockTimeoutMs: number;
+  /** A table and column the engine may touch with a no-op write to take its write lock (SQLite). */
+  readonly anchor: { readonly table: string; readonly column: string };
+}
+
+/**
+ * How "equal ignoring case" is written: `column` wraps the column reference (bound as `??`),
+ * `value` wraps the bound value (`?`). Both sides get the same treatment so an index on the
+ * folded column (Postgres lower(Email)) or the column's collation (CI or NOCASE) can serve it.
+ */
+export interface CaseFolding {
+  readonly column: string;
+  readonly value: string;
+}
+
+export type FailureKind = "retry" | "unavailable";
+
+/** A driver failure the store treats specially; `reason` is safe to show (no secrets, no SQL). */
+export interface Failure {
+  readonly kind: FailureKind;
+  readonly reason: string;
+}
+
+export interface EngineDialect {
+  readonly engine: SqlEngine;
+  /** Runs `work` in one write transaction; its locks are released when the transaction ends. */
+  writeTransaction<T>(
+    db: Knex,
+    options: WriteOptions,
+    work: (session: WriteSession) => Promise<T>,
+  ): Promise<T>;
+  readonly caseFolding: CaseFolding;
+  /**
+   * On engines whose collation ignores case, how a case-exact comparison (SCIM caseExact, e.g.
+   * externalId) is written; it is added beside the plain comparison, which the index serves.
+   */
+  readonly caseExact?: CaseFolding;
+  /** Characters LIKE treats as wildcards besides % and _ (SQL Server's `[`). */
+  readonly likeSpecials: string;
+  /** INSERT can hand back the generated key (RETURNING / OUTPUT); otherwise knex gives insertId. */
+  readonly insertReturnsKey: boolean;
+  bindBoolean(value: boolean): boolean | number;
+  bindTimestamp(value: Date): Date | string;
+  /** Deadlocks are worth a retry; lost connections and timeouts mean the backend is unavailable. */
+  classifyFailure(error: unknown): Failure | undefined;
+}
+
+/** LIKE escape character, the same on every engine (a backslash would need escaping in MariaDB). */
+export const LIKE_ESCAPE = "!";
+
+/** Prefix of every lock name, so the bridge's locks never collide with another application's. */
+export const LOCK_NAMESPACE = "bis-scim-bridge:";
+
+/** Thrown by engine code when the database chose this transaction as a deadlock victim. */
+export class DeadlockVictim extends Error {
+  override readonly name = "DeadlockVictim";
+}
+
+/** Each key once, in sorted order: every writer takes locks in one order, so no lock cycles. */
+export function lockOrder(keys: readonly string[], taken: ReadonlySet<string>): string[] {
+  return [...new Set(keys)].filter((key) => !taken.has(key)).sort();
+}

@@ -1,0 +1,38 @@
+/** Shared pieces of the per-engine transaction and lock code. */
+import type { Knex } from "knex";
+import { BackendUnavailableError } from "../../store-errors.js";
+import { lockOrder, type WriteOptions, type WriteSession } from "./engine-dialect.js";
+
+export type TakeLock = (trx: Knex.Transaction, key: string, timeoutMs: number) => Promise<void>;
+
+/**
+ * A knex transaction whose session takes transaction-scoped locks with `takeLock`
+ * (SQL Server and PostgreSQL: the database releases them at commit or rollback).
+ */
+export function transactionWithLocks<T>(
+  db: Knex,
+  options: WriteOptions,
+  takeLock: TakeLock,
+  work: (session: WriteSession) => Promise<T>,
+  prepare?: (trx: Knex.Transaction) => Promise<void>,
+): Promise<T> {
+  return db.transaction(async (trx) => {
+    await prepare?.(trx);
+    const taken = new Set<string>();
+    return work({
+      trx,
+      async lock(keys) {
+        for (const key of lockOrder(keys, taken)) {
+          await takeLock(trx, key, options.lockTimeoutMs);
+          taken.add(key);
+        }
+      },
+    });
+  });
+}
+
+export function lockTimedOut(): BackendUnavailableError {
+  return new BackendUnavailableError("timed out waiting for a write lock");
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,142 @@
+/**
+ * SQL Server (tedious), BIS's home engine. Not runnable here: its SQL text is asserted in tests.
+ * knex's tedious client already listens for 'error' and 'end' on every connection and marks a
+ * dropped socket as disposed, so the pool replaces it instead of crashing the process.
+ */
+import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
+import type { Knex } from "knex";
+import { ACQUIRE_CONNECTION_TIMEOUT_MS, serverPool, type MssqlConfig } from "../sql-config.js";
+import { commonFailure, errorProperty } from "./driver-failures.js";
+import { DeadlockVictim, LOCK_NAMESPACE, type EngineDialect, type Failure } from "./engine-dialect.js";
+import { lockTimedOut, transactionWithLocks, type TakeLock } from "./lock-wait.js";
+
+const require = createRequire(import.meta.url);
+
+interface TediousColumn {
+  value: unknown;
+  metadata: { colName: string; type: { name: string } };
+}
+interface MssqlQuery {
+  response?: TediousColumn[][];
+}
+type KnexClientClass = new (config: Knex.Config) => Knex.Client & {
+  processResponse(query: MssqlQuery | undefined, runner: unknown): unknown;
+};
+
+const KnexMssqlClient = require("knex/lib/dialects/mssql/index.js") as KnexClientClass;
+
+/**
+ * tedious returns DATE as a JS Date at UTC midnight; BIS dates are calendar days, returned as
+ * "YYYY-MM-DD" on every engine. The column type is only known here, from tedious's metadata.
+ */
+export class BisMssqlClient extends KnexMssqlClient {
+  override processResponse(query: MssqlQuery | undefined, runner: unknown): unknown {
+    for (const row of query?.response ?? []) {
+      for (const column of row) {
+        if (column.metadata?.type?.name === "Date" && column.value instanceof Date) {
+          column.value = column.value.toISOString().slice(0, 10);
+        }
+      }
+    }
+    return super.processResponse(query, runner);
+  }
+}
+
+function target(config: MssqlConfig) {
+  if (!config.url) return config;
+  const url = new URL(config.url);
+  return {
+    host: url.hostname,
+    port: url.port ? Number(url.port) : undefined,
+    database: decodeURIComponent(url.pathname.replace(/^\//, "")) || undefined,
+    user: url.username ? decodeURIComponent(url.username) : undefined,
+    password: url.password ? decodeURIComponent(url.password) : undefined,
+  };
+}
+
+export function mssqlKnexConfig(config: MssqlConfig): Knex.Config {
+  const { host, port, database, user, password } = target(config);
+  return {
+    client: BisMssqlClient as unknown as typeof Knex.Client,
+    connection: {
+      server: host,
+      port,
+      database,
+      user,
+      password,
+      // A domain means a Windows account: tedious logs in through NTLM.
+      ...(config.domain ? { type: "ntlm", domain: config.domain } : {}),
+      ...(config.connectTimeoutMs ? { connectionTimeout: config.connectTimeoutMs } : {}),
+      ...(config.requestTimeoutMs ? { requestTimeout: config.requestTimeoutMs } : {}),
+      options: {
+        encrypt: config.encrypt,
+        trustServerCertificate: config.trustServerCertificate,
+        appName: "bis-scim-bridge",
+        useUTC: true,
+        ...(config.instanceName ? { instanceName: config.instanceName } : {}),
+      },
+    } as Knex.StaticConnectionConfig,
+    pool: serverPool(config),
+    acquireConnectionTimeout: ACQUIRE_CONNECTION_TIMEOUT_MS,
+  };
+}
+
+/** sp_getapplock resources are nvarchar(255): long keys (e-mails can be 256) are hashed. */
+export function applockResource(key: string): string {
+  const name = LOCK_NAMESPACE + key;
+  return name.length <= 255 ? name : `${LOCK_NAMESPACE}sha256:${createHash("sha256").update(key).digest("hex")}`;
+}
+
+/**
+ * An exclusive application lock owned by the transaction: released by commit or rollback, and
+ * part of SQL Server's deadlock detection. The return code says whether we got it (>= 0), timed
+ * out (-1) or were chosen as deadlock victim (-3).
+ * https://learn.microsoft.com/sql/relational-databases/system-stored-procedures/sp-getapplock-transact-sql
+ */
+export const APPLOCK_SQL =
+  "DECLARE @result int; " +
+  "EXEC @result = sp_getapplock @Resource = ?, @LockMode = 'Exclusive', @LockOwner = 'Transaction', @LockTimeout = ?; " +
+  "SELECT @result AS result;";
+
+export function applockQuery(db: Knex | Knex.Transaction, key: string, timeoutMs: number): Knex.Raw {
+  return db.raw(APPLOCK_SQL, [applockResource(key), timeoutMs]);
+}
+
+export const takeApplock: TakeLock = async (trx, key, timeoutMs) => {
+  const rows = (await applockQuery(trx, key, timeoutMs)) as Array<{ result: number }>;
+  const result = rows[0]?.result;
+  if (result === -3) throw new DeadlockVictim("chosen as deadlock victim while waiting for a write lock");
+  if (result === -1 || result === -2) throw lockTimedOut();
+  if (typeof result !== "number" || result < 0) throw new Error(`sp_getapplock failed with code ${String(result)}`);
+};
+
+// https://learn.microsoft.com/sql/relational-databases/errors-events/database-engine-events-and-errors
+function classifyFailure(error: unknown): Failure | undefined {
+  const number = errorProperty(error, "number");
+  if (number === 1205) return { kind: "retry", reason: "deadlock" };
+  if (number === 1222) return { kind: "unavailable", reason: "timed out waiting for a lock" };
+  if (number === 4060 || number === 18456) return { kind: "unavailable", reason: "login failed" };
+  if (errorProperty(error, "name") === "ConnectionError") {
+    return { kind: "unavailable", reason: `database refused or lost the connection (${String(errorProperty(error, "code"))})` };
+  }
+  const code = errorProperty(error, "code");
+  if (code === "ETIMEOUT" || code === "ESOCKET" || code === "ECLOSE") {
+    return { kind: "unavailable", reason: `request failed (${code})` };
+  }
+  return commonFailure(error);
+}
+
+export const mssqlDialect: EngineDialect = {
+  engine: "mssql",
+  writeTransaction: (db, options, work) => transactionWithLocks(db, options, takeApplock, work),
+  // BIS's default collation (e.g. SQL_Latin1_General_CP1_CI_AS) compares without case.
+  caseFolding: { column: "??", value: "?" },
+  caseExact: { column: "?? COLLATE Latin1_General_100_BIN2", value: "?" },
+  // In T-SQL LIKE, [ opens a character class.
+  likeSpecials: "[",
+  insertReturnsKey: true,
+  bindBoolean: (value) => value,
+  bindTimestamp: (value) => value,
+  classifyFailure,
+};

@@ -1,0 +1,107 @@
+/**
+ * Configuration of the SQL store, validated once at start-up (the config stage hands us the
+ * parsed object). Credentials live only here and in the knex config built from it.
+ */
+import type { Knex } from "knex";
+import { z } from "zod";
+import { mariadbKnexConfig } from "./engines/mariadb.js";
+import { mssqlKnexConfig } from "./engines/mssql.js";
+import { postgresKnexConfig } from "./engines/postgres.js";
+import { sqliteKnexConfig } from "./engines/sqlite.js";
+
+export const SQL_ENGINES = ["sqlite", "postgres", "mariadb", "mssql"] as const;
+export type SqlEngine = (typeof SQL_ENGINES)[number];
+
+const poolSchema = z.strictObject({
+  min: z.number().int().min(0),
+  max: z.number().int().min(1),
+});
+
+const commonFields = {
+  pool: poolSchema.optional(),
+  /** How long a write waits for its per-e-mail / per-user lock before giving up (503). */
+  lockTimeoutMs: z.number().int().positive().default(10_000),
+  /** Per-statement limit, where the driver supports one. */
+  requestTimeoutMs: z.number().int().positive().optional(),
+};
+
+const serverFields = {
+  url: z.string().min(1).optional(),
+  host: z.string().min(1).optional(),
+  port: z.number().int().min(1).max(65_535).optional(),
+  database: z.string().min(1).optional(),
+  user: z.string().min(1).optional(),
+  password: z.string().optional(),
+};
+
+const hasTarget = (c: { url?: string; host?: string; database?: string }) =>
+  c.url !== undefined || (c.host !== undefined && c.database !== undefined);
+const targetMessage = { message: "set either url, or host and database" };
+
+const sqliteSchema = z.strictObject({
+  engine: z.literal("sqlite"),
+  file: z.string().min(1),
+  ...commonFields,
+});
+
+const postgresSchema = z
+  .strictObject({ engine: z.literal("postgres"), ...serverFields, ...commonFields })
+  .refine(hasTarget, targetMessage);
+
+const mariadbSchema = z
+  .strictObject({ engine: z.literal("mariadb"), ...serverFields, ...commonFields })
+  .refine(hasTarget, targetMessage);
+
+const mssqlSchema = z
+  .strictObject({
+    engine: z.literal("mssql"),
+    ...serverFields,
+    ...commonFields,
+    /** A named instance (SQL Browser resolves its port; `port` is then ignored). */
+    instanceName: z.string().min(1).optional(),
+    /** When set, `user`/`password` are a Windows account logged in through NTLM. */
+    domain: z.string().min(1).optional(),
+    encrypt: z.boolean().default(true),
+    trustServerCertificate: z.boolean().default(false),
+    connectTimeoutMs: z.number().int().positive().optional(),
+  })
+  .refine(hasTarget, targetMessage);
+
+export const sqlStoreConfigSchema = z.discriminatedUnion("engine", [
+  sqliteSchema,
+  postgresSchema,
+  mariadbSchema,
+  mssqlSchema,
+]);
+
+/** The parsed config (defaults applied). */
+export type SqlStoreConfig = z.infer<typeof sqlStoreConfigSchema>;
+/** What a config file may contain (defaults optional). */
+export type SqlStoreConfigInput = z.input<typeof sqlStoreConfigSchema>;
+
+export type SqliteConfig = z.infer<typeof sqliteSchema>;
+export type PostgresConfig = z.infer<typeof postgresSchema>;
+export type MariadbConfig = z.infer<typeof mariadbSchema>;
+export type MssqlConfig = z.infer<typeof mssqlSchema>;
+
+/** The knex config for this store config: driver, connection, pool and per-engine hooks. */
+export function buildKnexConfig(config: SqlStoreConfig): Knex.Config {
+  switch (config.engine) {
+    case "sqlite":
+      return sqliteKnexConfig(config);
+    case "postgres":
+      return postgresKnexConfig(config);
+    case "mariadb":
+      return mariadbKnexConfig(config);
+    case "mssql":
+      return mssqlKnexConfig(config);
+  }
+}
+
+/** Pool settings shared by the server engines; an idle bridge holds no connections. */
+export function serverPool(config: { pool?: { min: number; max: number } }): Knex.PoolConfig {
+  return { min: config.pool?.min ?? 0, max: config.pool?.max ?? 10 };
+}
+
+/** Waiting longer than this for a pooled connection means the backend is unavailable. */
+export const ACQUIRE_CONNECTION_TIMEOUT_MS = 15_000;

@@ -1,0 +1,43 @@
+/**
+ * The one interface every BIS backend implements. It speaks BIS records (see bis-user.ts),
+ * nothing of SCIM. Every write is atomic: it either fully happens or leaves BIS untouched.
+ */
+import type { BisUser, BisUserFields } from "./bis-user.js";
+import type { UserPage, UserQuery } from "./user-query.js";
+
+export type DuplicatePolicy = "conflict" | "adopt";
+export type DeleteMode = "soft" | "hard";
+
+export interface CreateResult {
+  readonly user: BisUser;
+  /** True when an existing user with the same e-mail was adopted instead of a new row. */
+  readonly adopted: boolean;
+}
+
+/**
+ * Computes the new state of a user from its current state, inside the store's transaction and
+ * lock. Throwing aborts the write and leaves the user unchanged.
+ */
+export type UserUpdater = (current: BisUser) => BisUserFields | Promise<BisUserFields>;
+
+export interface UserStore {
+  /** A live (not deleted) user, or undefined. */
+  get(id: string): Promise<BisUser | undefined>;
+  /** Live users matching the query, ordered by key. */
+  find(query: UserQuery): Promise<UserPage>;
+  /** Live users whose e-mail equals this one, ignoring case. */
+  findByEmail(email: string): Promise<readonly BisUser[]>;
+  /**
+   * Creates a user unless a live user with the same e-mail exists (decided under a lock, so
+   * concurrent creates of one e-mail yield one user): then throws DuplicateEmailError, or with
+   * "adopt" updates the existing user (adoptFields: the fields to write on it) and returns it.
+   */
+  create(user: BisUserFields, policy: DuplicatePolicy): Promise<CreateResult>;
+  /** Reads, lets the updater compute the new state and writes it, atomically. Undefined if absent. */
+  update(id: string, updater: UserUpdater): Promise<BisUser | undefined>;
+  /** Soft (deleted flag) or hard (row removal) delete. False if the user was not there. */
+  delete(id: string, mode: DeleteMode): Promise<boolean>;
+  /** Throws BackendUnavailableError when the backend cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,74 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { findConfigFile, loadConfig } from "../../src/config/config-loader.js";
+import { ConfigFileError } from "../../src/config/yaml-source.js";
+import { ROOT } from "../support/paths.js";
+
+function writeConfig(text: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "bridge-config-"));
+  const file = path.join(dir, "config.yaml");
+  writeFileSync(file, text);
+  return file;
+}
+
+describe("config file selection", () => {
+  it("prefers --config, then BRIDGE_CONFIG, then config.yaml, then config.example.yaml", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "bridge-cwd-"));
+    expect(findConfigFile(["--config", "a.yaml"], { BRIDGE_CONFIG: "b.yaml" }, dir)).toBe(path.join(dir, "a.yaml"));
+    expect(findConfigFile(["--config=c.yaml"], {}, dir)).toBe(path.join(dir, "c.yaml"));
+    expect(findConfigFile([], { BRIDGE_CONFIG: "b.yaml" }, dir)).toBe(path.join(dir, "b.yaml"));
+    expect(findConfigFile([], {}, dir)).toBe(path.join(dir, "config.example.yaml"));
+    writeFileSync(path.join(dir, "config.yaml"), "");
+    expect(findConfigFile([], {}, dir)).toBe(path.join(dir, "config.yaml"));
+  });
+});
+
+describe("loading config.example.yaml", () => {
+  it("runs the demo on SQLite at port 8080 unless PORT, HOST and BIS_DEMO_DB say otherwise", () => {
+    const file = path.join(ROOT, "config.example.yaml");
+    const plain = loadConfig(file, {}).config;
+    expect(plain.demo).toBe(true);
+    expect(plain.server.port).toBe(8080);
+    expect(plain.server.basePath).toBe("/scim/v2");
+    expect(plain.store).toMatchObject({ engine: "sqlite", file: path.join(ROOT, "data/bis-demo.sqlite") });
+    expect(plain.mapping).toBe(path.join(ROOT, "mappings/bis-reference.yaml"));
+    expect(plain.auth.tokens).toEqual([]);
+
+    const custom = loadConfig(file, { PORT: "9191", HOST: "127.0.0.1", BIS_DEMO_DB: "/tmp/x/demo.sqlite", SCIM_BEARER_TOKEN: "first-token-aaaaaaaa, second-token-bbbbbbb" }).config;
+    expect(custom.server).toMatchObject({ port: 9191, host: "127.0.0.1" });
+    expect(custom.store).toMatchObject({ file: "/tmp/x/demo.sqlite" });
+    expect(custom.auth.tokens).toEqual(["first-token-aaaaaaaa", "second-token-bbbbbbb"]);
+  });
+});
+
+describe("config errors", () => {
+  it("names the missing environment variable and the key that uses it", () => {
+    const file = writeConfig("mapping: m.yaml\nstore: { engine: sqlite, file: '${BIS_FILE}' }\n");
+    expect(() => loadConfig(file, {})).toThrowError(/store\.file: environment variable BIS_FILE is not set/);
+  });
+
+  it("names file, line and key of a bad value instead of falling back to a default", () => {
+    const file = writeConfig("mapping: m.yaml\nserver:\n  port: eighty\nstore: { engine: sqlite, file: x.sqlite }\n");
+    let error: unknown;
+    try {
+      loadConfig(file, {});
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigFileError);
+    expect(String((error as Error).message)).toContain(file);
+    expect(String((error as Error).message)).toMatch(/line 3, key server\.port/);
+  });
+
+  it("refuses a bearer token too short to be a secret", () => {
+    const file = writeConfig("mapping: m.yaml\nauth: { tokens: short }\nstore: { engine: sqlite, file: x.sqlite }\n");
+    expect(() => loadConfig(file, {})).toThrowError(/auth\.tokens.*at least 16 characters/);
+  });
+
+  it("rejects unknown keys, which are usually typos", () => {
+    const file = writeConfig("mapping: m.yaml\nsrever: {}\nstore: { engine: sqlite, file: x.sqlite }\n");
+    expect(() => loadConfig(file, {})).toThrowError(/srever/);
+  });
+});

@@ -1,0 +1,117 @@
+/**
+ * Bad input gets a precise SCIM error (status, scimType, detail naming the attribute and rule)
+ * and changes nothing in BIS.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, describeEachEngine, type TestDatabase } from "../support/databases.js";
+import { entraUser, startTestBridge, type TestBridge } from "../support/bridge-harness.js";
+
+const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+const BIS = "urn:ietf:params:scim:schemas:extension:BIS:2.0:User";
+const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+describeEachEngine("request validation", (engine) => {
+  let db: TestDatabase;
+  let bridge: TestBridge;
+
+  beforeAll(async () => {
+    db = await createTestDatabase(engine, { seed: true });
+    bridge = await startTestBridge({ store: db.config });
+  });
+  afterAll(async () => {
+    await bridge?.close();
+    await db?.drop();
+  });
+
+  /** Every BIS table, in full, so a test can prove a refused request wrote nothing. */
+  async function snapshot() {
+    const tables = ["Users", "UserPhones", "Departments", "Locations", "TrainingRecords"];
+    return Object.fromEntries(await Promise.all(tables.map(async (t) => [t, await db.knex(t).select()])));
+  }
+
+  async function expectRefused(body: unknown, scimType: string, ...detailParts: (string | RegExp)[]) {
+    const before = await snapshot();
+    const response = await bridge.request("POST", "/Users", body);
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: "400", scimType });
+    for (const part of detailParts) expect(response.body.detail).toMatch(part);
+    expect(await snapshot()).toEqual(before);
+  }
+
+  it.each([
+    ["userName", { userName: undefined }, "userName is required"],
+    ["active", { active: undefined }, "active is required"],
+    ["name.givenName", { name: { familyName: "Doe" } }, "name.givenName is required"],
+    ["name.familyName", { name: { givenName: "Jane" } }, "name.familyName is required"],
+    ["employeeNumber", { [ENTERPRISE]: { department: "Ops" } }, `${ENTERPRISE}:employeeNumber is required`],
+    ["work region", { addresses: [{ type: "work", country: "CA" }] }, 'addresses[type eq "work"].region is required'],
+    ["work country", { addresses: [{ type: "work", region: "AB" }] }, 'addresses[type eq "work"].country is required'],
+    ["a home address only", { addresses: [{ type: "home", region: "AB", country: "CA" }] }, 'addresses[type eq "work"].region is required'],
+  ])("refuses a user without %s", async (_name, override, detail) => {
+    await expectRefused(entraUser("missing@contoso.com", override), "invalidValue", detail);
+  });
+
+  it("names every missing attribute in one answer", async () => {
+    await expectRefused({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "x@contoso.com" }, "invalidValue", "active is required", "name.givenName is required", /employeeNumber is required/);
+  });
+
+  it.each(["Canada", "XX", "C", "CANADA"])("refuses country %j, naming ISO 3166-1", async (country) => {
+    await expectRefused(entraUser("c@contoso.com", { addresses: [{ type: "work", region: "AB", country }] }), "invalidValue", 'addresses[type eq "work"].country', "ISO 3166-1");
+  });
+
+  it.each(["2024-02-30", "01/05/2024", "tomorrow"])("refuses start date %j", async (startdate) => {
+    await expectRefused(entraUser("d@contoso.com", { [BIS]: { startdate } }), "invalidValue", `${BIS}:startdate`);
+  });
+
+  it("refuses values longer than their BIS column", async () => {
+    await expectRefused(entraUser("l@contoso.com", { title: "x".repeat(151) }), "invalidValue", "title is 151 characters long; BIS allows at most 150");
+  });
+
+  it("refuses wrong JSON types, naming the attribute", async () => {
+    await expectRefused(entraUser("t@contoso.com", { active: "maybe" }), "invalidValue", /^active:/);
+    await expectRefused(entraUser("t@contoso.com", { name: { givenName: 42, familyName: "Doe" } }), "invalidValue", "name.givenName");
+    await expectRefused(entraUser("t@contoso.com", { emails: "t@contoso.com" }), "invalidValue", "emails");
+  });
+
+  it("refuses a location BIS does not know (the mapping forbids creating one), inside the transaction", async () => {
+    await expectRefused(entraUser("loc@contoso.com", { [BIS]: { location: "Atlantis" } }), "invalidValue", `${BIS}:location`, "Atlantis");
+  });
+
+  it("refuses a manager id that is no BIS user", async () => {
+    const created = await bridge.request("POST", "/Users", entraUser("has-manager@contoso.com"));
+    const before = await snapshot();
+    const response = await bridge.request("PATCH", `/Users/${created.body.id}`, {
+      schemas: [PATCH],
+      Operations: [{ op: "add", path: `${ENTERPRISE}:manager`, value: "987654" }],
+    });
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ scimType: "invalidValue" });
+    expect(response.body.detail).toContain(`${ENTERPRISE}:manager`);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("refuses malformed JSON and non-objects with invalidSyntax", async () => {
+    const broken = await bridge.request("POST", "/Users", '{"userName": ');
+    expect(broken).toMatchObject({ status: 400, body: { scimType: "invalidSyntax" } });
+    const array = await bridge.request("POST", "/Users", "[1,2]");
+    expect(array).toMatchObject({ status: 400, body: { scimType: "invalidSyntax" } });
+  });
+
+  it("refuses a PATCH that would remove a required attribute, writing nothing", async () => {
+    const created = await bridge.request("POST", "/Users", entraUser("patchreq@contoso.com"));
+    const before = await snapshot();
+    const response = await bridge.request("PATCH", `/Users/${created.body.id}`, {
+      schemas: [PATCH],
+      Operations: [{ op: "Remove", path: "name.givenName" }, { op: "Replace", path: "title", value: "Changed" }],
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.detail).toContain("name.givenName is required");
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("refuses bad paging parameters", async () => {
+    const response = await bridge.request("GET", "/Users?count=ten");
+    expect(response).toMatchObject({ status: 400, body: { scimType: "invalidValue" } });
+    expect(response.body.detail).toContain("count");
+  });
+});

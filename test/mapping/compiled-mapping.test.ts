@@ -1,0 +1,101 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadMapping } from "../../src/mapping/compiled-mapping.js";
+import { REFERENCE_MAPPING } from "../support/paths.js";
+
+function variant(edit: (text: string) => string): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), "mapping-")), "mapping.yaml");
+  writeFileSync(file, edit(readFileSync(REFERENCE_MAPPING, "utf8")));
+  return file;
+}
+
+describe("the reference mapping", () => {
+  const mapping = loadMapping(REFERENCE_MAPPING);
+
+  it("compiles the reference schema's tables into the store model", () => {
+    expect(mapping.model).toMatchObject({
+      table: "Users",
+      keyColumn: "UserID",
+      emailColumn: "Email",
+      activeColumn: "IsActive",
+      deletedColumn: "IsDeleted",
+      selfReferences: ["SupervisorID"],
+      dependents: [{ table: "TrainingRecords", column: "UserID" }],
+    });
+    expect(mapping.model.lookups.map((l) => [l.name, l.table, l.onMissing])).toEqual([
+      ["department", "Departments", "create"],
+      ["location", "Locations", "refuse"],
+    ]);
+    expect(mapping.model.children).toEqual([{ name: "phones", table: "UserPhones", parentColumn: "UserID", typeColumn: "PhoneType", valueColumn: "Number" }]);
+    expect(mapping.model.columns).toContain("CountryCode");
+    expect(mapping.model.columns).not.toContain("DepartmentID");
+  });
+
+  it("maps every attribute of the BIS tutorial's table", () => {
+    const names = mapping.attributes.map((a) => a.name);
+    for (const expected of [
+      "userName",
+      "active",
+      'emails[type eq "work"].value',
+      "name.givenName",
+      "name.familyName",
+      'addresses[type eq "work"].region',
+      'addresses[type eq "work"].country',
+      'phoneNumbers[type eq "mobile"].value',
+      "externalId",
+      "title",
+      "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber",
+      "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager",
+      "urn:ietf:params:scim:schemas:extension:BIS:2.0:User:terminationdate",
+    ]) {
+      expect(names).toContain(expected);
+    }
+    const required = mapping.attributes.filter((a) => a.entry.required).map((a) => a.name);
+    expect(required.sort()).toEqual(
+      [
+        "userName",
+        "active",
+        "name.givenName",
+        "name.familyName",
+        'addresses[type eq "work"].region',
+        'addresses[type eq "work"].country',
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber",
+      ].sort(),
+    );
+  });
+});
+
+describe("mapping errors name file, line and key", () => {
+  it("an unknown SCIM attribute", () => {
+    const file = variant((t) => t.replace("scim: title,", "scim: titel,"));
+    expect(() => loadMapping(file)).toThrowError(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}[\\s\\S]*line \\d+, key attributes\\[7\\]\\.scim: unknown SCIM attribute "titel"`));
+  });
+
+  it("a lookup that is not declared", () => {
+    const file = variant((t) => t.replace("lookup: location,", "lookup: site,"));
+    expect(() => loadMapping(file)).toThrowError(/line \d+, key attributes\[18\]\.lookup: no lookup named "site"/);
+  });
+
+  it("a bad enum value, at its own line", () => {
+    const file = variant((t) => t.replace("delete: soft", "delete: sometimes"));
+    const line = readFileSync(file, "utf8").split("\n").findIndex((l) => l.startsWith("delete:")) + 1;
+    expect(() => loadMapping(file)).toThrowError(new RegExp(`line ${line}, key delete`));
+  });
+
+  it("two attributes writing one column", () => {
+    const file = variant((t) => t.replace("column: Email, write: false", "column: Email"));
+    expect(() => loadMapping(file)).toThrowError(/both write column Email/);
+  });
+
+  it("an attribute with neither column, lookup nor child", () => {
+    const file = variant((t) => t.replace("{ scim: title, column: JobTitle, maxLength: 150 }", "{ scim: title }"));
+    expect(() => loadMapping(file)).toThrowError(/key attributes\[7\]: give exactly one of column, lookup or child/);
+  });
+
+  it("YAML syntax errors with their line", () => {
+    const file = variant((t) => t.replace("version: 1", "version: [1"));
+    expect(() => loadMapping(file)).toThrowError(/line \d+:/);
+  });
+});

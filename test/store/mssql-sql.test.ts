@@ -1,0 +1,118 @@
+/**
+ * SQL Server cannot run here, so its T-SQL is asserted as text: the statements the store emits
+ * (through knex's real mssql compiler) with `@pN` placeholders and their bindings.
+ * Where the store must run (create), SQL Server is replaced by the recording double in
+ * mssql-double.ts; nothing else in the test suite uses a double.
+ */
+import knexFactory from "knex";
+import { describe, expect, it } from "vitest";
+import { BackendUnavailableError } from "../../src/store/store-errors.js";
+import { liveUsersWithEmail } from "../../src/store/sql/email-match.js";
+import { applockQuery, BisMssqlClient, mssqlDialect } from "../../src/store/sql/engines/mssql.js";
+import { SqlUserStore } from "../../src/store/sql/sql-user-store.js";
+import { referenceModel } from "../fixtures/reference-model.js";
+import { recordingMssql, tediousRows } from "./mssql-double.js";
+import { newUser } from "./store-fixtures.js";
+
+const offline = knexFactory({ client: "mssql" });
+
+describe("SQL Server statements", () => {
+  it("finds users by e-mail with a plain (collation case-insensitive) comparison", () => {
+    const query = liveUsersWithEmail(offline, referenceModel, mssqlDialect, "Jane@Example.com").select("u.UserID").toSQL().toNative();
+    expect(query.sql).toBe(
+      "select [u].[UserID] from [Users] as [u] where ([u].[IsDeleted] is null or [u].[IsDeleted] = @p0) and [u].[Email] is not null and [u].[Email] = @p1",
+    );
+    expect(query.bindings).toEqual([false, "Jane@Example.com"]);
+  });
+
+  it("takes the e-mail lock with sp_getapplock owned by the transaction", () => {
+    const query = applockQuery(offline, "email:jane@example.com", 10_000).toSQL().toNative();
+    expect(query.sql).toBe(
+      "DECLARE @result int; EXEC @result = sp_getapplock @Resource = @p0, @LockMode = 'Exclusive', @LockOwner = 'Transaction', @LockTimeout = @p1; SELECT @result AS result;",
+    );
+    expect(query.bindings).toEqual(["bis-scim-bridge:email:jane@example.com", 10_000]);
+  });
+
+  it("hashes lock keys longer than sp_getapplock's 255 characters", () => {
+    const [resource] = applockQuery(offline, `email:${"x".repeat(300)}@example.com`, 1).toSQL().toNative().bindings;
+    expect(String(resource)).toMatch(/^bis-scim-bridge:sha256:[0-9a-f]{64}$/);
+  });
+
+  it("create: lock, duplicate check, lookups, insert with OUTPUT, phones, in that order", async () => {
+    const { db, statements } = recordingMssql((sql) => {
+      if (sql.includes("sp_getapplock")) return [{ result: 0 }];
+      if (sql.startsWith("select top (@p0) [DepartmentID] from [Departments]")) return [{ DepartmentID: 3 }];
+      if (sql.startsWith("select top (@p0) [LocationID] from [Locations]")) return [{ LocationID: 1 }];
+      if (sql.includes("insert into [Users]")) return [{ UserID: 42 }];
+      if (sql.includes("from [Users] as [u] left join")) return [{ UserID: 42, Email: "New@Example.com" }];
+      return [];
+    });
+    const store = new SqlUserStore(db, referenceModel, mssqlDialect);
+    const { user } = await store.create(newUser("New@Example.com"), "conflict");
+    expect(user.id).toBe("42");
+
+    expect(statements.map((statement) => statement.sql)).toEqual([
+      "DECLARE @result int; EXEC @result = sp_getapplock @Resource = @p0, @LockMode = 'Exclusive', @LockOwner = 'Transaction', @LockTimeout = @p1; SELECT @result AS result;",
+      "select [u].[UserID] from [Users] as [u] where ([u].[IsDeleted] is null or [u].[IsDeleted] = @p0) and [u].[Email] is not null and [u].[Email] = @p1 order by [u].[UserID] asc",
+      "DECLARE @result int; EXEC @result = sp_getapplock @Resource = @p0, @LockMode = 'Exclusive', @LockOwner = 'Transaction', @LockTimeout = @p1; SELECT @result AS result;",
+      "select top (@p0) [DepartmentID] from [Departments] where [DepartmentName] = @p1 order by [DepartmentID] asc",
+      "DECLARE @result int; EXEC @result = sp_getapplock @Resource = @p0, @LockMode = 'Exclusive', @LockOwner = 'Transaction', @LockTimeout = @p1; SELECT @result AS result;",
+      "select top (@p0) [LocationID] from [Locations] where [LocationName] = @p1 order by [LocationID] asc",
+      // knex's trigger-safe OUTPUT: into a temp table, then read back.
+      "select top(0) [t].[UserID] into #out from [Users] as t left join [Users] on 0=1;" +
+        "insert into [Users] ([CountryCode], [CreatedOn], [DepartmentID], [Email], [EmployeeNo], [FirstName], [IsActive], [IsDeleted], [LastName], [LocationID], [ModifiedOn], [Province], [StartDate]) " +
+        "output inserted.[UserID] into #out values (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11, @p12); select [UserID] from #out; drop table #out;",
+      "insert into [UserPhones] ([Number], [PhoneType], [UserID]) values (@p0, @p1, @p2)",
+      expect.stringMatching(/^select \[u\]\.\[UserID\], .* from \[Users\] as \[u\] left join \[Departments\] as \[lookup_0\] .* where .* and \[u\]\.\[UserID\] in \(@p1\) order by \[u\]\.\[UserID\] asc$/),
+      "select [UserID], [PhoneType], [Number] from [UserPhones] where [UserID] in (@p0)",
+    ]);
+    expect(statements[0]!.bindings).toEqual(["bis-scim-bridge:email:new@example.com", 10_000]);
+    expect(statements[1]!.bindings).toEqual([false, "New@Example.com"]);
+    expect(statements[2]!.bindings).toEqual(["bis-scim-bridge:lookup:Departments:operations", 10_000]);
+    const [country, created, ...rest] = statements[6]!.bindings;
+    expect(country).toBe("CA");
+    expect(created).toBeInstanceOf(Date);
+    expect(rest).toEqual([3, "New@Example.com", "E2001", "Test", true, false, "User", 1, created, "ON", "2024-02-29"]);
+    expect(statements[7]!.bindings).toEqual(["+1 555 0100", "WORK", 42]);
+    await store.close();
+  });
+
+  it("find: count, then a page with OFFSET/FETCH, LIKE escaped for T-SQL's [ ]", async () => {
+    const { db, statements } = recordingMssql((sql) => (sql.startsWith("select count(*)") ? [{ total: 30 }] : []));
+    const store = new SqlUserStore(db, referenceModel, mssqlDialect);
+    const department = { kind: "lookup", lookup: "department" } as const;
+    await store.find({ where: { kind: "compare", field: department, op: "co", value: "ops[1]_%", ignoreCase: true }, offset: 10, limit: 5 });
+    const where =
+      "where ([u].[IsDeleted] is null or [u].[IsDeleted] = @p0) and exists (select 1 from [Departments] as [lk] " +
+      "where [lk].[DepartmentID] = [u].[DepartmentID] and [lk].[DepartmentName] LIKE @p1 ESCAPE '!')";
+    expect(statements[0]).toEqual({ sql: `select count(*) as [total] from [Users] as [u] ${where}`, bindings: [false, "%ops![1]!_!%%"] });
+    expect(statements[1]!.sql).toMatch(/^select \[u\]\.\[UserID\], /);
+    expect(statements[1]!.sql).toContain(`${where} order by [u].[UserID] asc offset @p2 rows fetch next @p3 rows only`);
+    expect(statements[1]!.bindings).toEqual([false, "%ops![1]!_!%%", 10, 5]);
+    await store.close();
+  });
+
+  it("turns a lock timeout (-1) into BackendUnavailableError and retries a deadlock victim (-3)", async () => {
+    let answers = [-3, 0];
+    const { db, statements } = recordingMssql((sql) => {
+      if (sql.includes("sp_getapplock")) return [{ result: answers.shift() ?? -1 }];
+      return [];
+    });
+    const store = new SqlUserStore(db, referenceModel, mssqlDialect);
+    // -3 then granted: retried; the e-mail is free, then the lookup lock times out (-1).
+    await expect(store.create(newUser("x@example.com"), "conflict")).rejects.toBeInstanceOf(BackendUnavailableError);
+    expect(statements.filter((statement) => statement.sql.includes("sp_getapplock")).length).toBe(3);
+    answers = [];
+    await store.close();
+  });
+
+  it("returns DATE columns as YYYY-MM-DD", () => {
+    const client = new BisMssqlClient({ client: "mssql" });
+    const response = tediousRows([{ StartDate: new Date("2024-02-29T00:00:00Z"), CreatedOn: new Date("2024-02-29T10:00:00Z") }], {
+      StartDate: "Date",
+      CreatedOn: "DateTime2",
+    });
+    const [row] = client.processResponse({ response, method: "select" } as never, undefined) as Record<string, unknown>[];
+    expect(row).toEqual({ StartDate: "2024-02-29", CreatedOn: new Date("2024-02-29T10:00:00Z") });
+  });
+});

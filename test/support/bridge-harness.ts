@@ -1,0 +1,96 @@
+/**
+ * Starts a real bridge on a real socket (port 0) against a given store config, with the
+ * reference mapping (or another) and a known token, and gives tests a small SCIM client.
+ */
+import { Writable } from "node:stream";
+import winston from "winston";
+import { startBridge, type RunningBridge } from "../../src/bridge.js";
+import { configSchema } from "../../src/config/config-schema.js";
+import { createLogger } from "../../src/ops/logger.js";
+
+export const TEST_TOKEN = "test-token-0123456789abcdef";
+import { REFERENCE_MAPPING } from "./paths.js";
+
+export { REFERENCE_MAPPING, ROOT } from "./paths.js";
+
+/** Keeps log entries in memory so tests can assert what the bridge logged (and did not). */
+export class LogCapture {
+  readonly entries: Record<string, unknown>[] = [];
+  readonly transport = new winston.transports.Stream({
+    stream: new Writable({
+      write: (chunk, _encoding, done) => {
+        this.entries.push(JSON.parse(String(chunk)));
+        done();
+      },
+    }),
+  });
+  text(): string {
+    return this.entries.map((e) => JSON.stringify(e)).join("\n");
+  }
+}
+
+export interface ScimResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: any;
+}
+
+export interface TestBridge extends RunningBridge {
+  readonly logs: LogCapture;
+  request(method: string, pathAndQuery: string, body?: unknown, headers?: Record<string, string>): Promise<ScimResponse>;
+}
+
+export interface TestBridgeOptions {
+  readonly store: unknown;
+  readonly mapping?: string;
+  readonly tokens?: string;
+}
+
+export async function startTestBridge(options: TestBridgeOptions): Promise<TestBridge> {
+  const config = configSchema.parse({
+    server: { port: 0, host: "127.0.0.1" },
+    auth: { tokens: options.tokens ?? TEST_TOKEN },
+    log: { level: "debug" },
+    mapping: options.mapping ?? REFERENCE_MAPPING,
+    store: options.store,
+  });
+  const logs = new LogCapture();
+  const bridge = await startBridge(config, { logger: createLogger({ level: "debug", format: "json", transports: [logs.transport] }) });
+  return Object.assign(Object.create(null), bridge, {
+    close: () => bridge.close(),
+    logs,
+    async request(method: string, pathAndQuery: string, body?: unknown, headers: Record<string, string> = {}) {
+      const response = await fetch(`${bridge.scimUrl}${pathAndQuery}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${TEST_TOKEN}`,
+          ...(body !== undefined && { "content-type": "application/scim+json" }),
+          ...headers,
+        },
+        body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+    },
+  });
+}
+
+/** A create body as Entra sends it for BIS (entra-scim-behaviour.md §7), with overrides. */
+export function entraUser(email: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    schemas: ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+    externalId: `ext-${email}`,
+    userName: email,
+    active: true,
+    name: { givenName: "Jane", familyName: "Doe", middleName: "Q", formatted: "Jane Doe" },
+    emails: [{ primary: true, type: "work", value: email }],
+    addresses: [{ type: "work", region: "AB", country: "CA", locality: "Calgary", streetAddress: "1 Main St", postalCode: "T2P 1J9" }],
+    phoneNumbers: [{ type: "work", value: "+1 403 555 0100" }],
+    title: "Operator",
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": { employeeNumber: "E-1042", department: "Operations" },
+    "urn:ietf:params:scim:schemas:extension:BIS:2.0:User": { startdate: "2024-05-01T00:00:00Z" },
+    meta: { resourceType: "User" },
+    roles: [],
+    ...overrides,
+  };
+}

@@ -1,0 +1,4 @@
+import path from "node:path";
+
+export const ROOT = path.resolve(import.meta.dirname, "../..");
+export const REFERENCE_MAPPING = path.join(ROOT, "mappings/bis-reference.yaml");
