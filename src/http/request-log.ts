@@ -6,6 +6,8 @@ import type { Logger } from "../ops/logger.js";
 export function requestLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
+    // The path only: query strings carry filter values (e-mails), which are personal data.
+    const path = req.originalUrl.split("?")[0];
     const offered = req.get("client-request-id") ?? req.get("x-request-id");
     const requestId = offered && /^[\w.:-]{1,100}$/.test(offered) ? offered : randomUUID();
     res.locals.requestId = requestId;
@@ -14,8 +16,7 @@ export function requestLog(logger: Logger): RequestHandler {
       logger.info("request", {
         requestId,
         method: req.method,
-        // The path only: query strings carry filter values (e-mails), which are personal data.
-        path: req.path,
+        path,
         status: res.statusCode,
         durationMs: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
         scimOperation: res.locals.scimOperation,

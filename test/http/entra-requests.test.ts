@@ -1,0 +1,200 @@
+/**
+ * The remaining request forms of entra-scim-behaviour.md §2-5, each replayed as Entra sends it,
+ * plus PUT, the hard-delete policy and a BIS outage.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, dumpTables, type TestDatabase } from "../support/databases.js";
+import { entraUser, REFERENCE_MAPPING, startTestBridge, type TestBridge } from "../support/bridge-harness.js";
+
+const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+describe("Entra's other request forms", () => {
+  let db: TestDatabase;
+  let bridge: TestBridge;
+
+  beforeAll(async () => {
+    db = await createTestDatabase("sqlite", { seed: true });
+    bridge = await startTestBridge({ store: db.config });
+  });
+  afterAll(async () => {
+    await bridge?.close();
+    await db?.drop();
+  });
+
+  const create = async (email: string, overrides: Record<string, unknown> = {}) => {
+    const response = await bridge.request("POST", "/Users", entraUser(email, overrides));
+    expect(response.status).toBe(201);
+    return response.body.id as string;
+  };
+  const patch = (id: string, Operations: unknown[]) => bridge.request("PATCH", `/Users/${id}`, { schemas: [PATCH], Operations });
+
+  it("accepts the legacy create sample: explicit nulls, a malformed enterprise URN, \"True\" as a string", async () => {
+    const response = await bridge.request("POST", "/Users", {
+      ...entraUser("legacy@contoso.com"),
+      schemas: ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0User"],
+      active: "True",
+      title: null,
+      phoneNumbers: null,
+    });
+    expect(response.status).toBe(201);
+    expect(response.body.active).toBe(true);
+    expect(response.body.title).toBeUndefined();
+    expect(response.body.phoneNumbers).toBeUndefined();
+  });
+
+  it("takes Add on active as a replace (deprovisioning seen in the wild)", async () => {
+    const id = await create("add-active@contoso.com");
+    const response = await patch(id, [{ op: "Add", path: "active", value: "False" }]);
+    expect(response.status).toBe(200);
+    expect(response.body.active).toBe(false);
+  });
+
+  it("accepts a single-value Add of an attribute BIS does not keep, and leaves BIS as it was", async () => {
+    const id = await create("nick@contoso.com");
+    const before = await dumpTables(db.knex);
+    for (const op of ["Add", "add"]) {
+      const response = await patch(id, [{ op, path: "nickName", value: "Babs" }]);
+      expect(response.status).toBe(200);
+    }
+    expect(await dumpTables(db.knex)).toEqual(before);
+  });
+
+  it("accepts Entra's roles PATCH with a JSON string inside value", async () => {
+    const id = await create("roles@contoso.com");
+    const response = await patch(id, [{ op: "Add", path: "roles", value: [{ value: '{"id":"7c1e","value":"25","displayName":"Role1234"}' }] }]);
+    expect(response.status).toBe(200);
+  });
+
+  it("replaces a work e-mail and userName in the default dialect", async () => {
+    const id = await create("old-name@contoso.com");
+    const response = await patch(id, [
+      { op: "Replace", path: "userName", value: "new-name@contoso.com" },
+      { op: "Replace", path: 'emails[type eq "work"].value', value: "new-name@contoso.com" },
+      { op: "Replace", path: "displayName", value: "New Name" },
+      { op: "Replace", path: "externalId", value: "moved" },
+    ]);
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ userName: "new-name@contoso.com", externalId: "moved", emails: [{ type: "work", value: "new-name@contoso.com" }] });
+  });
+
+  it("clears optional attributes with \"\" and null (Microsoft's null-update test), keeping required ones", async () => {
+    const id = await create("nulls@contoso.com");
+    const response = await patch(id, [
+      { op: "Replace", path: "title", value: "" },
+      { op: "Replace", path: 'phoneNumbers[type eq "work"].value', value: null },
+      { op: "Replace", path: `${ENTERPRISE}:department`, value: "" },
+    ]);
+    expect(response.status).toBe(200);
+    const read = (await bridge.request("GET", `/Users/${id}`)).body;
+    expect(read.title).toBeUndefined();
+    expect(read.phoneNumbers).toBeUndefined();
+    expect(read[ENTERPRISE].department).toBeUndefined();
+    const phones = await db.knex("UserPhones").where("UserID", Number(id));
+    expect(phones).toEqual([]);
+  });
+
+  it("answers a no-op PATCH without writing", async () => {
+    const id = await create("noop@contoso.com");
+    const before = await dumpTables(db.knex);
+    const response = await patch(id, [{ op: "Replace", path: "name.givenName", value: "Jane" }]);
+    expect(response.status).toBe(200);
+    expect(await dumpTables(db.knex)).toEqual(before);
+  });
+
+  it("replaces a whole user with PUT, clearing what the body leaves out", async () => {
+    const id = await create("put@contoso.com");
+    const body = entraUser("put@contoso.com", { title: undefined, phoneNumbers: undefined, name: { givenName: "Put", familyName: "Person" } });
+    const response = await bridge.request("PUT", `/Users/${id}`, body);
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ id, name: { givenName: "Put", familyName: "Person" } });
+    expect(response.body.title).toBeUndefined();
+    expect(response.body.phoneNumbers).toBeUndefined();
+    const missing = await bridge.request("PUT", "/Users/999999", body);
+    expect(missing.status).toBe(404);
+    const invalid = await bridge.request("PUT", `/Users/${id}`, entraUser("put@contoso.com", { name: { givenName: "Put" } }));
+    expect(invalid).toMatchObject({ status: 400, body: { scimType: "invalidValue" } });
+  });
+
+  it("refuses a PATCH with a bad op, path or read-only target, naming it", async () => {
+    const id = await create("badpatch@contoso.com");
+    const cases: [unknown, number, string, string][] = [
+      [[{ op: "Delete", path: "title" }], 400, "invalidSyntax", "Operations[0].op"],
+      [[{ op: "Replace", path: "titel", value: "x" }], 400, "invalidPath", "titel"],
+      [[{ op: "Replace", path: "id", value: "7" }], 400, "mutability", "id"],
+      [[{ op: "Remove" }], 400, "noTarget", "path"],
+    ];
+    for (const [operations, status, scimType, detail] of cases) {
+      const response = await patch(id, operations as unknown[]);
+      expect(response.status).toBe(status);
+      expect(response.body.scimType).toBe(scimType);
+      expect(response.body.detail).toContain(detail);
+    }
+    const noSchema = await bridge.request("PATCH", `/Users/${id}`, { Operations: [{ op: "Replace", path: "title", value: "x" }] });
+    expect(noSchema).toMatchObject({ status: 400, body: { scimType: "invalidSyntax" } });
+  });
+});
+
+describe("the hard-delete policy", () => {
+  let db: TestDatabase;
+  let bridge: TestBridge;
+
+  beforeAll(async () => {
+    db = await createTestDatabase("sqlite", { seed: true });
+    const mapping = path.join(mkdtempSync(path.join(tmpdir(), "hard-")), "hard.yaml");
+    writeFileSync(mapping, readFileSync(REFERENCE_MAPPING, "utf8").replace("delete: soft", "delete: hard"));
+    bridge = await startTestBridge({ store: db.config, mapping });
+  });
+  afterAll(async () => {
+    await bridge?.close();
+    await db?.drop();
+  });
+
+  it("removes the row of a user without training records", async () => {
+    const created = await bridge.request("POST", "/Users", entraUser("hard@contoso.com"));
+    expect((await bridge.request("DELETE", `/Users/${created.body.id}`)).status).toBe(204);
+    expect(await db.knex("Users").where("UserID", Number(created.body.id))).toEqual([]);
+    expect(await db.knex("UserPhones").where("UserID", Number(created.body.id))).toEqual([]);
+    expect((await bridge.request("GET", `/Users/${created.body.id}`)).status).toBe(404);
+  });
+
+  it("refuses with 409 while BIS keeps training records for the user, and touches nothing", async () => {
+    const [{ UserID }] = await db.knex("TrainingRecords").select("UserID").limit(1);
+    const before = await dumpTables(db.knex);
+    const response = await bridge.request("DELETE", `/Users/${UserID}`);
+    expect(response.status).toBe(409);
+    expect(response.body.detail).toMatch(/TrainingRecords/);
+    expect(await dumpTables(db.knex)).toEqual(before);
+  });
+});
+
+describe("when BIS cannot be reached", () => {
+  let bridge: TestBridge;
+
+  beforeAll(async () => {
+    // Nothing listens on port 9 (discard) here: every connection is refused at once.
+    bridge = await startTestBridge({ store: { engine: "postgres", url: "postgres://bridge:secret-password@127.0.0.1:9/bis" } });
+  });
+  afterAll(async () => {
+    await bridge?.close();
+  });
+
+  it("answers 503 with Retry-After, without leaking the connection string, and /readyz says not ready", async () => {
+    for (const [method, url, body] of [
+      ["GET", "/Users?filter=userName+eq+%22a%40b.c%22", undefined],
+      ["POST", "/Users", entraUser("down@contoso.com")],
+      ["GET", "/Users/1", undefined],
+    ] as const) {
+      const response = await bridge.request(method, url, body);
+      expect(response.status).toBe(503);
+      expect(Number(response.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect(JSON.stringify(response.body)).not.toContain("secret-password");
+    }
+    expect(bridge.logs.text()).not.toContain("secret-password");
+    const ready = await fetch(`${bridge.scimUrl.replace(/\/scim\/v2$/, "")}/readyz`);
+    expect(ready.status).toBe(503);
+  });
+});
