@@ -1,21 +1,10 @@
 /** Bearer auth, health endpoints and the discovery documents Entra reads. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../support/databases.js";
-import { startTestBridge, TEST_TOKEN, type TestBridge } from "../support/bridge-harness.js";
+import { describe, expect, it } from "vitest";
+import { bridgeOn, TEST_TOKEN } from "../support/bridge-harness.js";
 
 describe("auth, health and discovery", () => {
-  let db: TestDatabase;
-  let bridge: TestBridge;
   const ROTATED = "next-token-abcdefghijklmnop";
-
-  beforeAll(async () => {
-    db = await createTestDatabase("sqlite", { seed: true });
-    bridge = await startTestBridge({ store: db.config, tokens: `${TEST_TOKEN},${ROTATED}` });
-  });
-  afterAll(async () => {
-    await bridge?.close();
-    await db?.drop();
-  });
+  const t = bridgeOn("sqlite", { seed: true, tokens: `${TEST_TOKEN},${ROTATED}` });
 
   it.each([
     ["no header", {}],
@@ -25,7 +14,7 @@ describe("auth, health and discovery", () => {
     ["basic auth", { authorization: `Basic ${Buffer.from(`x:${TEST_TOKEN}`).toString("base64")}` }],
   ])("refuses %s with 401, a SCIM body and WWW-Authenticate", async (_name, headers) => {
     for (const path of ["/Users", "/Users/1", "/Schemas", "/ServiceProviderConfig", "/ResourceTypes"]) {
-      const response = await fetch(`${bridge.scimUrl}${path}`, { headers });
+      const response = await fetch(`${t.bridge.scimUrl}${path}`, { headers });
       expect(response.status).toBe(401);
       expect(response.headers.get("www-authenticate")).toMatch(/^Bearer realm="bis-scim-bridge"/);
       expect(response.headers.get("content-type")).toMatch(/^application\/scim\+json/);
@@ -36,21 +25,21 @@ describe("auth, health and discovery", () => {
 
   it("accepts every configured token, so a token can be rotated without downtime", async () => {
     for (const token of [TEST_TOKEN, ROTATED]) {
-      const response = await fetch(`${bridge.scimUrl}/Users?count=1`, { headers: { authorization: `Bearer ${token}` } });
+      const response = await fetch(`${t.bridge.scimUrl}/Users?count=1`, { headers: { authorization: `Bearer ${token}` } });
       expect(response.status).toBe(200);
     }
   });
 
   it("never writes a token into the log", async () => {
-    await fetch(`${bridge.scimUrl}/Users`, { headers: { authorization: "Bearer leaked-candidate-token-xyz" } });
-    await bridge.request("GET", "/Users?count=1");
-    expect(bridge.logs.entries.length).toBeGreaterThan(0);
-    expect(bridge.logs.text()).not.toContain(TEST_TOKEN);
-    expect(bridge.logs.text()).not.toContain("leaked-candidate-token-xyz");
+    await fetch(`${t.bridge.scimUrl}/Users`, { headers: { authorization: "Bearer leaked-candidate-token-xyz" } });
+    await t.bridge.request("GET", "/Users?count=1");
+    expect(t.bridge.logs.entries.length).toBeGreaterThan(0);
+    expect(t.bridge.logs.text()).not.toContain(TEST_TOKEN);
+    expect(t.bridge.logs.text()).not.toContain("leaked-candidate-token-xyz");
   });
 
   it("serves /healthz and /readyz without a token", async () => {
-    const base = bridge.scimUrl.replace(/\/scim\/v2$/, "");
+    const base = t.bridge.scimUrl.replace(/\/scim\/v2$/, "");
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
@@ -58,7 +47,7 @@ describe("auth, health and discovery", () => {
   });
 
   it("publishes ServiceProviderConfig with PATCH and filtering, no bulk, sort or etag", async () => {
-    const response = await bridge.request("GET", "/ServiceProviderConfig");
+    const response = await t.bridge.request("GET", "/ServiceProviderConfig");
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({
       schemas: ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
@@ -72,7 +61,7 @@ describe("auth, health and discovery", () => {
   });
 
   it("publishes the User resource type with the enterprise and BIS extensions", async () => {
-    const response = await bridge.request("GET", "/ResourceTypes");
+    const response = await t.bridge.request("GET", "/ResourceTypes");
     expect(response.body.Resources).toEqual([
       expect.objectContaining({
         id: "User",
@@ -84,12 +73,12 @@ describe("auth, health and discovery", () => {
         ],
       }),
     ]);
-    expect((await bridge.request("GET", "/ResourceTypes/User")).body.id).toBe("User");
-    expect((await bridge.request("GET", "/ResourceTypes/Group")).status).toBe(404);
+    expect((await t.bridge.request("GET", "/ResourceTypes/User")).body.id).toBe("User");
+    expect((await t.bridge.request("GET", "/ResourceTypes/Group")).status).toBe(404);
   });
 
   it("publishes /Schemas as a ListResponse of mapped attributes only, BIS's required ones marked, no nulls", async () => {
-    const response = await bridge.request("GET", "/Schemas");
+    const response = await t.bridge.request("GET", "/Schemas");
     expect(response.body.schemas).toEqual(["urn:ietf:params:scim:api:messages:2.0:ListResponse"]);
     expect(JSON.stringify(response.body)).not.toContain("null");
     const byId = Object.fromEntries(response.body.Resources.map((s: { id: string }) => [s.id, s]));
@@ -110,12 +99,12 @@ describe("auth, health and discovery", () => {
     const enterprise = byId["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"];
     expect(attribute(enterprise, "employeeNumber").required).toBe(true);
     expect(attribute(enterprise, "manager").type).toBe("complex");
-    const one = await bridge.request("GET", "/Schemas/urn:ietf:params:scim:schemas:extension:BIS:2.0:User");
+    const one = await t.bridge.request("GET", "/Schemas/urn:ietf:params:scim:schemas:extension:BIS:2.0:User");
     expect(one.body.id).toBe("urn:ietf:params:scim:schemas:extension:BIS:2.0:User");
   });
 
   it("answers unknown endpoints with a SCIM 404, and Groups as unsupported", async () => {
-    const groups = await bridge.request("GET", "/Groups?excludedAttributes=members&filter=displayName+eq+%22Sales%22");
+    const groups = await t.bridge.request("GET", "/Groups?excludedAttributes=members&filter=displayName+eq+%22Sales%22");
     expect(groups.status).toBe(404);
     expect(groups.body.schemas).toEqual(["urn:ietf:params:scim:api:messages:2.0:Error"]);
   });

@@ -5,9 +5,9 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, describeEachEngine, type TestDatabase } from "../support/databases.js";
-import { entraUser, REFERENCE_MAPPING, startTestBridge, type TestBridge } from "../support/bridge-harness.js";
+import { expect, it } from "vitest";
+import { describeEachEngine } from "../support/databases.js";
+import { bridgeOn, entraUser, REFERENCE_MAPPING, startTestBridge } from "../support/bridge-harness.js";
 
 function adoptingMapping(): string {
   const file = path.join(mkdtempSync(path.join(tmpdir(), "adopt-")), "adopt.yaml");
@@ -16,25 +16,15 @@ function adoptingMapping(): string {
 }
 
 describeEachEngine("no duplicate BIS users", (engine) => {
-  let db: TestDatabase;
-  let bridge: TestBridge;
-
-  beforeAll(async () => {
-    db = await createTestDatabase(engine, { seed: true });
-    bridge = await startTestBridge({ store: db.config });
-  });
-  afterAll(async () => {
-    await bridge?.close();
-    await db?.drop();
-  });
+  const t = bridgeOn(engine, { seed: true });
 
   const rowsWithEmail = async (email: string) =>
-    (await db.knex("Users").select("UserID", "Email")).filter((r: { Email: string }) => r.Email.toLowerCase() === email.toLowerCase());
+    (await t.db.knex("Users").select("UserID", "Email")).filter((r: { Email: string }) => r.Email.toLowerCase() === email.toLowerCase());
 
   it("answers 409 uniqueness naming the existing id, whatever the case of the e-mail", async () => {
-    const first = await bridge.request("POST", "/Users", entraUser("dup@contoso.com"));
+    const first = await t.bridge.request("POST", "/Users", entraUser("dup@contoso.com"));
     expect(first.status).toBe(201);
-    const second = await bridge.request("POST", "/Users", entraUser("DUP@Contoso.COM", { externalId: "someone-else" }));
+    const second = await t.bridge.request("POST", "/Users", entraUser("DUP@Contoso.COM", { externalId: "someone-else" }));
     expect(second.status).toBe(409);
     expect(second.body).toMatchObject({ status: "409", scimType: "uniqueness" });
     expect(second.body.detail).toContain(`BIS user ${first.body.id}`);
@@ -42,46 +32,46 @@ describeEachEngine("no duplicate BIS users", (engine) => {
   });
 
   it("refuses a userName change onto another user's e-mail", async () => {
-    const a = await bridge.request("POST", "/Users", entraUser("rename-a@contoso.com"));
-    const b = await bridge.request("POST", "/Users", entraUser("rename-b@contoso.com"));
-    const response = await bridge.request("PATCH", `/Users/${b.body.id}`, {
+    const a = await t.bridge.request("POST", "/Users", entraUser("rename-a@contoso.com"));
+    const b = await t.bridge.request("POST", "/Users", entraUser("rename-b@contoso.com"));
+    const response = await t.bridge.request("PATCH", `/Users/${b.body.id}`, {
       schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
       Operations: [{ op: "Replace", path: "userName", value: "Rename-A@contoso.com" }],
     });
     expect(response.status).toBe(409);
     expect(response.body.detail).toContain(`BIS user ${a.body.id}`);
-    expect((await bridge.request("GET", `/Users/${b.body.id}`)).body.userName).toBe("rename-b@contoso.com");
+    expect((await t.bridge.request("GET", `/Users/${b.body.id}`)).body.userName).toBe("rename-b@contoso.com");
   });
 
   it("returns every legacy duplicate for a userName filter, and logs it", async () => {
-    const dupes = (await db.knex("Users").select("UserID", "Email")).reduce((groups: Map<string, number[]>, r: { UserID: number; Email: string }) => {
+    const dupes = (await t.db.knex("Users").select("UserID", "Email")).reduce((groups: Map<string, number[]>, r: { UserID: number; Email: string }) => {
       const key = r.Email.toLowerCase();
       groups.set(key, [...(groups.get(key) ?? []), r.UserID]);
       return groups;
     }, new Map<string, number[]>());
     const [email, ids] = [...dupes.entries()].find(([, group]) => group.length > 1)!;
-    const response = await bridge.request("GET", `/Users?filter=${encodeURIComponent(`userName eq "${email}"`)}`);
+    const response = await t.bridge.request("GET", `/Users?filter=${encodeURIComponent(`userName eq "${email}"`)}`);
     expect(response.body.totalResults).toBe(ids.length);
     expect(response.body.Resources.map((r: { id: string }) => Number(r.id)).sort()).toEqual([...ids].sort());
-    expect(bridge.logs.entries.some((e) => e.message === "BIS holds several users with one e-mail")).toBe(true);
+    expect(t.bridge.logs.entries.some((e) => e.message === "BIS holds several users with one e-mail")).toBe(true);
     // Creating one more is refused too, naming both.
-    const create = await bridge.request("POST", "/Users", entraUser(email.toUpperCase()));
+    const create = await t.bridge.request("POST", "/Users", entraUser(email.toUpperCase()));
     expect(create.status).toBe(409);
     for (const id of ids) expect(create.body.detail).toContain(String(id));
   });
 
   it("creates exactly one user when 20 creates of one e-mail race through one bridge", async () => {
     const email = `race-one.${engine}@contoso.com`;
-    const responses = await Promise.all(Array.from({ length: 20 }, () => bridge.request("POST", "/Users", entraUser(email))));
+    const responses = await Promise.all(Array.from({ length: 20 }, () => t.bridge.request("POST", "/Users", entraUser(email))));
     expect(responses.filter((r) => r.status === 201)).toHaveLength(1);
     expect(responses.filter((r) => r.status === 409)).toHaveLength(19);
     expect(await rowsWithEmail(email)).toHaveLength(1);
   });
 
   it("creates exactly one user when creates race through three bridges on one database", async () => {
-    const others = await Promise.all([startTestBridge({ store: db.config }), startTestBridge({ store: db.config })]);
+    const others = await Promise.all([startTestBridge({ store: t.db.config }), startTestBridge({ store: t.db.config })]);
     try {
-      const bridges = [bridge, ...others];
+      const bridges = [t.bridge, ...others];
       const email = `race-many.${engine}@contoso.com`;
       const responses = await Promise.all(
         Array.from({ length: 24 }, (_, i) => bridges[i % 3].request("POST", "/Users", entraUser(i % 2 ? email : email.toUpperCase()))),
@@ -95,9 +85,9 @@ describeEachEngine("no duplicate BIS users", (engine) => {
   });
 
   it("with duplicates: adopt, takes over the existing user and answers 201 with its id", async () => {
-    const adopting = await startTestBridge({ store: db.config, mapping: adoptingMapping() });
+    const adopting = await startTestBridge({ store: t.db.config, mapping: adoptingMapping() });
     try {
-      const existing = await bridge.request("POST", "/Users", entraUser("adopt-me@contoso.com", { externalId: undefined, title: "Old title" }));
+      const existing = await t.bridge.request("POST", "/Users", entraUser("adopt-me@contoso.com", { externalId: undefined, title: "Old title" }));
       const adopted = await adopting.request("POST", "/Users", entraUser("Adopt-Me@contoso.com", { externalId: "entra-object-1", title: "New title" }));
       expect(adopted.status).toBe(201);
       expect(adopted.body.id).toBe(existing.body.id);

@@ -4,31 +4,21 @@
  * delete (entra-scim-behaviour.md §2-5).
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, describeEachEngine, type TestDatabase } from "../support/databases.js";
-import { entraUser, startTestBridge, type TestBridge } from "../support/bridge-harness.js";
+import { expect, it } from "vitest";
+import { describeEachEngine } from "../support/databases.js";
+import { bridgeOn, entraUser } from "../support/bridge-harness.js";
 
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const BIS = "urn:ietf:params:scim:schemas:extension:BIS:2.0:User";
 const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 describeEachEngine("Entra provisioning cycle", (engine) => {
-  let db: TestDatabase;
-  let bridge: TestBridge;
-
-  beforeAll(async () => {
-    db = await createTestDatabase(engine, { seed: true });
-    bridge = await startTestBridge({ store: db.config });
-  });
-  afterAll(async () => {
-    await bridge?.close();
-    await db?.drop();
-  });
+  const t = bridgeOn(engine, { seed: true });
 
   const filter = (expression: string) => `/Users?filter=${encodeURIComponent(expression)}`;
 
   it("answers the probe for a random GUID with 200 and an empty ListResponse", async () => {
-    const response = await bridge.request("GET", `/Users?filter=userName+eq+%22${randomUUID()}%22`);
+    const response = await t.bridge.request("GET", `/Users?filter=userName+eq+%22${randomUUID()}%22`);
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^application\/scim\+json/);
     expect(response.body).toEqual({
@@ -42,11 +32,11 @@ describeEachEngine("Entra provisioning cycle", (engine) => {
 
   it("creates, finds by every matching attribute, updates, links a manager, disables, enables and deletes", async () => {
     const email = `Jane.Doe.${engine}@Contoso.com`;
-    const created = await bridge.request("POST", "/Users", entraUser(email));
+    const created = await t.bridge.request("POST", "/Users", entraUser(email));
     expect(created.status).toBe(201);
     const id = created.body.id;
     expect(id).toMatch(/^\d+$/);
-    expect(created.headers.get("location")).toBe(`${bridge.scimUrl}/Users/${id}`);
+    expect(created.headers.get("location")).toBe(`${t.bridge.scimUrl}/Users/${id}`);
     expect(created.body).toMatchObject({
       schemas: ["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE, BIS],
       userName: email,
@@ -59,7 +49,7 @@ describeEachEngine("Entra provisioning cycle", (engine) => {
       title: "Operator",
       [ENTERPRISE]: { employeeNumber: "E-1042", department: "Operations" },
       [BIS]: { startdate: "2024-05-01T00:00:00Z" },
-      meta: { resourceType: "User", location: `${bridge.scimUrl}/Users/${id}` },
+      meta: { resourceType: "User", location: `${t.bridge.scimUrl}/Users/${id}` },
     });
     expect(Date.parse(created.body.meta.created)).not.toBeNaN();
     expect(Date.parse(created.body.meta.lastModified)).not.toBeNaN();
@@ -71,19 +61,19 @@ describeEachEngine("Entra provisioning cycle", (engine) => {
       `externalId eq "ext-${email}"`,
       `emails[type eq "work"].value eq "${email.toUpperCase()}"`,
     ]) {
-      const found = await bridge.request("GET", filter(expression));
+      const found = await t.bridge.request("GET", filter(expression));
       expect(found.status, expression).toBe(200);
       expect(found.body.totalResults, expression).toBe(1);
       expect(found.body.Resources[0].id, expression).toBe(id);
     }
 
     // GET by the cached id.
-    const read = await bridge.request("GET", `/Users/${id}`);
+    const read = await t.bridge.request("GET", `/Users/${id}`);
     expect(read.status).toBe(200);
     expect(read.body.userName).toBe(email);
 
     // Update, default dialect: one capitalised op per attribute (§4.1, §3).
-    const patched = await bridge.request("PATCH", `/Users/${id}`, {
+    const patched = await t.bridge.request("PATCH", `/Users/${id}`, {
       schemas: [PATCH],
       Operations: [
         { op: "Replace", path: 'emails[type eq "work"].value', value: email },
@@ -95,7 +85,7 @@ describeEachEngine("Entra provisioning cycle", (engine) => {
       ],
     });
     expect(patched.status).toBe(200);
-    const afterDefault = (await bridge.request("GET", `/Users/${id}`)).body;
+    const afterDefault = (await t.bridge.request("GET", `/Users/${id}`)).body;
     expect(afterDefault.name.familyName).toBe("Doe-Smith");
     expect(afterDefault.title).toBe("Supervisor");
     expect(afterDefault[ENTERPRISE].employeeNumber).toBe("E-2000");
@@ -108,7 +98,7 @@ describeEachEngine("Entra provisioning cycle", (engine) => {
     );
 
     // Update, aadOptscim062020 dialect: simple attributes merged into one path-less op (§4.2).
-    const flagged = await bridge.request("PATCH", `/Users/${id}?aadOptscim062020`, {
+    const flagged = await t.bridge.request("PATCH", `/Users/${id}?aadOptscim062020`, {
       schemas: [PATCH],
       Operations: [
         { op: "replace", path: 'addresses[type eq "work"].region', value: "BC" },
@@ -127,26 +117,26 @@ describeEachEngine("Entra provisioning cycle", (engine) => {
     });
 
     // Manager link: a second user, then the real-traffic form (plain id string under the URN path).
-    const manager = await bridge.request("POST", "/Users", entraUser(`boss.${engine}@contoso.com`, { externalId: "boss" }));
+    const manager = await t.bridge.request("POST", "/Users", entraUser(`boss.${engine}@contoso.com`, { externalId: "boss" }));
     expect(manager.status).toBe(201);
-    const linked = await bridge.request("PATCH", `/Users/${id}`, {
+    const linked = await t.bridge.request("PATCH", `/Users/${id}`, {
       schemas: [PATCH],
       Operations: [{ op: "add", path: `${ENTERPRISE}:manager`, value: manager.body.id }],
     });
     expect(linked.status).toBe(200);
-    expect(linked.body[ENTERPRISE].manager).toEqual({ value: manager.body.id, $ref: `${bridge.scimUrl}/Users/${manager.body.id}` });
+    expect(linked.body[ENTERPRISE].manager).toEqual({ value: manager.body.id, $ref: `${t.bridge.scimUrl}/Users/${manager.body.id}` });
     // The reference check Entra may make before updating the manager (legacy wire form).
-    const check = await bridge.request("GET", `/Users?filter=${encodeURIComponent(`id eq ${id} and manager eq ${manager.body.id}`)}&attributes=id`);
+    const check = await t.bridge.request("GET", `/Users?filter=${encodeURIComponent(`id eq ${id} and manager eq ${manager.body.id}`)}&attributes=id`);
     expect(check.status).toBe(200);
     expect(check.body.totalResults).toBe(1);
     expect(check.body.Resources[0]).toEqual({ schemas: expect.any(Array), id });
     // Legacy tutorial form, then removal.
-    const legacy = await bridge.request("PATCH", `/Users/${id}`, {
+    const legacy = await t.bridge.request("PATCH", `/Users/${id}`, {
       schemas: [PATCH],
-      Operations: [{ op: "Add", path: "manager", value: [{ $ref: `${bridge.scimUrl}/Users/${manager.body.id}`, value: manager.body.id }] }],
+      Operations: [{ op: "Add", path: "manager", value: [{ $ref: `${t.bridge.scimUrl}/Users/${manager.body.id}`, value: manager.body.id }] }],
     });
     expect(legacy.body[ENTERPRISE].manager.value).toBe(manager.body.id);
-    const unlinked = await bridge.request("PATCH", `/Users/${id}`, {
+    const unlinked = await t.bridge.request("PATCH", `/Users/${id}`, {
       schemas: [PATCH],
       Operations: [{ op: "remove", path: `manager[value eq "${manager.body.id}"]` }],
     });
@@ -154,29 +144,29 @@ describeEachEngine("Entra provisioning cycle", (engine) => {
     expect(unlinked.body[ENTERPRISE].manager).toBeUndefined();
 
     // Disable (default dialect sends the string "False"); the user stays visible.
-    const disabled = await bridge.request("PATCH", `/Users/${id}`, { schemas: [PATCH], Operations: [{ op: "Replace", path: "active", value: "False" }] });
+    const disabled = await t.bridge.request("PATCH", `/Users/${id}`, { schemas: [PATCH], Operations: [{ op: "Replace", path: "active", value: "False" }] });
     expect(disabled.status).toBe(200);
     expect(disabled.body.active).toBe(false);
-    expect((await bridge.request("GET", `/Users/${id}`)).body.active).toBe(false);
-    expect((await bridge.request("GET", filter(`userName eq "${email}"`))).body.totalResults).toBe(1);
+    expect((await t.bridge.request("GET", `/Users/${id}`)).body.active).toBe(false);
+    expect((await t.bridge.request("GET", filter(`userName eq "${email}"`))).body.totalResults).toBe(1);
     // Flagged dialect disable, then re-enable with "True".
-    expect((await bridge.request("PATCH", `/Users/${id}`, { schemas: [PATCH], Operations: [{ op: "replace", path: "active", value: false }] })).body.active).toBe(false);
-    expect((await bridge.request("PATCH", `/Users/${id}`, { schemas: [PATCH], Operations: [{ op: "Replace", path: "active", value: "True" }] })).body.active).toBe(true);
+    expect((await t.bridge.request("PATCH", `/Users/${id}`, { schemas: [PATCH], Operations: [{ op: "replace", path: "active", value: false }] })).body.active).toBe(false);
+    expect((await t.bridge.request("PATCH", `/Users/${id}`, { schemas: [PATCH], Operations: [{ op: "Replace", path: "active", value: "True" }] })).body.active).toBe(true);
 
     // Hard-deleted in Entra: DELETE, then the user is gone for SCIM.
-    const deleted = await bridge.request("DELETE", `/Users/${id}`);
+    const deleted = await t.bridge.request("DELETE", `/Users/${id}`);
     expect(deleted.status).toBe(204);
-    expect((await bridge.request("GET", `/Users/${id}`)).status).toBe(404);
-    expect((await bridge.request("GET", filter(`userName eq "${email}"`))).body.totalResults).toBe(0);
-    expect((await bridge.request("DELETE", `/Users/${id}`)).status).toBe(404);
+    expect((await t.bridge.request("GET", `/Users/${id}`)).status).toBe(404);
+    expect((await t.bridge.request("GET", filter(`userName eq "${email}"`))).body.totalResults).toBe(0);
+    expect((await t.bridge.request("DELETE", `/Users/${id}`)).status).toBe(404);
     // Soft delete: the row is still in BIS, flagged.
-    const row = await db.knex("Users").where("UserID", Number(id)).first();
+    const row = await t.db.knex("Users").where("UserID", Number(id)).first();
     expect(Number(row.IsDeleted)).toBe(1);
   });
 
   it("answers 404 with a SCIM error for an unknown id, numeric or not", async () => {
     for (const id of ["999999", "not-a-number", "5d48a0a8e9f04aa38008"]) {
-      const response = await bridge.request("GET", `/Users/${id}`);
+      const response = await t.bridge.request("GET", `/Users/${id}`);
       expect(response.status).toBe(404);
       expect(response.body).toMatchObject({ schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: "404" });
       expect(response.body.detail).toContain(id);
@@ -185,14 +175,14 @@ describeEachEngine("Entra provisioning cycle", (engine) => {
 
   it("pages with startIndex and count as the gallery validator does", async () => {
     for (let i = 0; i < 11; i++) {
-      expect((await bridge.request("POST", "/Users", entraUser(`page${i}.${engine}@contoso.com`))).status).toBe(201);
+      expect((await t.bridge.request("POST", "/Users", entraUser(`page${i}.${engine}@contoso.com`))).status).toBe(201);
     }
-    const all = await bridge.request("GET", "/Users?startIndex=1&count=1000");
+    const all = await t.bridge.request("GET", "/Users?startIndex=1&count=1000");
     const total = all.body.totalResults;
     expect(total).toBeGreaterThanOrEqual(11);
     const seen: string[] = [];
     for (let page = 0; page * 5 < total; page++) {
-      const response = await bridge.request("GET", `/Users?startIndex=${page * 5 + 1}&count=5`);
+      const response = await t.bridge.request("GET", `/Users?startIndex=${page * 5 + 1}&count=5`);
       expect(response.body.startIndex).toBe(page * 5 + 1);
       expect(response.body.totalResults).toBe(total);
       expect(response.body.itemsPerPage).toBe(response.body.Resources.length);
@@ -200,7 +190,7 @@ describeEachEngine("Entra provisioning cycle", (engine) => {
     }
     expect(seen).toEqual(all.body.Resources.map((r: { id: string }) => r.id));
     expect(new Set(seen).size).toBe(total);
-    const countOnly = await bridge.request("GET", "/Users?count=0");
+    const countOnly = await t.bridge.request("GET", "/Users?count=0");
     expect(countOnly.body).toMatchObject({ totalResults: total, Resources: [], itemsPerPage: 0 });
   });
 });

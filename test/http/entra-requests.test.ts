@@ -6,34 +6,24 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, dumpTables, type TestDatabase } from "../support/databases.js";
-import { entraUser, REFERENCE_MAPPING, startTestBridge, type TestBridge } from "../support/bridge-harness.js";
+import { dumpTables } from "../support/databases.js";
+import { bridgeOn, entraUser, REFERENCE_MAPPING, startTestBridge, type TestBridge } from "../support/bridge-harness.js";
 
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 describe("Entra's other request forms", () => {
-  let db: TestDatabase;
-  let bridge: TestBridge;
-
-  beforeAll(async () => {
-    db = await createTestDatabase("sqlite", { seed: true });
-    bridge = await startTestBridge({ store: db.config });
-  });
-  afterAll(async () => {
-    await bridge?.close();
-    await db?.drop();
-  });
+  const t = bridgeOn("sqlite", { seed: true });
 
   const create = async (email: string, overrides: Record<string, unknown> = {}) => {
-    const response = await bridge.request("POST", "/Users", entraUser(email, overrides));
+    const response = await t.bridge.request("POST", "/Users", entraUser(email, overrides));
     expect(response.status).toBe(201);
     return response.body.id as string;
   };
-  const patch = (id: string, Operations: unknown[]) => bridge.request("PATCH", `/Users/${id}`, { schemas: [PATCH], Operations });
+  const patch = (id: string, Operations: unknown[]) => t.bridge.request("PATCH", `/Users/${id}`, { schemas: [PATCH], Operations });
 
   it("accepts the legacy create sample: explicit nulls, a malformed enterprise URN, \"True\" as a string", async () => {
-    const response = await bridge.request("POST", "/Users", {
+    const response = await t.bridge.request("POST", "/Users", {
       ...entraUser("legacy@contoso.com"),
       schemas: ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0User"],
       active: "True",
@@ -55,12 +45,12 @@ describe("Entra's other request forms", () => {
 
   it("accepts a single-value Add of an attribute BIS does not keep, and leaves BIS as it was", async () => {
     const id = await create("nick@contoso.com");
-    const before = await dumpTables(db.knex);
+    const before = await dumpTables(t.db.knex);
     for (const op of ["Add", "add"]) {
       const response = await patch(id, [{ op, path: "nickName", value: "Babs" }]);
       expect(response.status).toBe(200);
     }
-    expect(await dumpTables(db.knex)).toEqual(before);
+    expect(await dumpTables(t.db.knex)).toEqual(before);
   });
 
   it("accepts Entra's roles PATCH with a JSON string inside value", async () => {
@@ -89,33 +79,33 @@ describe("Entra's other request forms", () => {
       { op: "Replace", path: `${ENTERPRISE}:department`, value: "" },
     ]);
     expect(response.status).toBe(200);
-    const read = (await bridge.request("GET", `/Users/${id}`)).body;
+    const read = (await t.bridge.request("GET", `/Users/${id}`)).body;
     expect(read.title).toBeUndefined();
     expect(read.phoneNumbers).toBeUndefined();
     expect(read[ENTERPRISE].department).toBeUndefined();
-    const phones = await db.knex("UserPhones").where("UserID", Number(id));
+    const phones = await t.db.knex("UserPhones").where("UserID", Number(id));
     expect(phones).toEqual([]);
   });
 
   it("answers a no-op PATCH without writing", async () => {
     const id = await create("noop@contoso.com");
-    const before = await dumpTables(db.knex);
+    const before = await dumpTables(t.db.knex);
     const response = await patch(id, [{ op: "Replace", path: "name.givenName", value: "Jane" }]);
     expect(response.status).toBe(200);
-    expect(await dumpTables(db.knex)).toEqual(before);
+    expect(await dumpTables(t.db.knex)).toEqual(before);
   });
 
   it("replaces a whole user with PUT, clearing what the body leaves out", async () => {
     const id = await create("put@contoso.com");
     const body = entraUser("put@contoso.com", { title: undefined, phoneNumbers: undefined, name: { givenName: "Put", familyName: "Person" } });
-    const response = await bridge.request("PUT", `/Users/${id}`, body);
+    const response = await t.bridge.request("PUT", `/Users/${id}`, body);
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ id, name: { givenName: "Put", familyName: "Person" } });
     expect(response.body.title).toBeUndefined();
     expect(response.body.phoneNumbers).toBeUndefined();
-    const missing = await bridge.request("PUT", "/Users/999999", body);
+    const missing = await t.bridge.request("PUT", "/Users/999999", body);
     expect(missing.status).toBe(404);
-    const invalid = await bridge.request("PUT", `/Users/${id}`, entraUser("put@contoso.com", { name: { givenName: "Put" } }));
+    const invalid = await t.bridge.request("PUT", `/Users/${id}`, entraUser("put@contoso.com", { name: { givenName: "Put" } }));
     expect(invalid).toMatchObject({ status: 400, body: { scimType: "invalidValue" } });
   });
 
@@ -133,53 +123,43 @@ describe("Entra's other request forms", () => {
       expect(response.body.scimType).toBe(scimType);
       expect(response.body.detail).toContain(detail);
     }
-    const noSchema = await bridge.request("PATCH", `/Users/${id}`, { Operations: [{ op: "Replace", path: "title", value: "x" }] });
+    const noSchema = await t.bridge.request("PATCH", `/Users/${id}`, { Operations: [{ op: "Replace", path: "title", value: "x" }] });
     expect(noSchema).toMatchObject({ status: 400, body: { scimType: "invalidSyntax" } });
   });
 });
 
 describe("the hard-delete policy", () => {
-  let db: TestDatabase;
-  let bridge: TestBridge;
-
-  beforeAll(async () => {
-    db = await createTestDatabase("sqlite", { seed: true });
-    const mapping = path.join(mkdtempSync(path.join(tmpdir(), "hard-")), "hard.yaml");
-    writeFileSync(mapping, readFileSync(REFERENCE_MAPPING, "utf8").replace("delete: soft", "delete: hard"));
-    bridge = await startTestBridge({ store: db.config, mapping });
-  });
-  afterAll(async () => {
-    await bridge?.close();
-    await db?.drop();
-  });
+  const mapping = path.join(mkdtempSync(path.join(tmpdir(), "hard-")), "hard.yaml");
+  writeFileSync(mapping, readFileSync(REFERENCE_MAPPING, "utf8").replace("delete: soft", "delete: hard"));
+  const t = bridgeOn("sqlite", { seed: true, mapping });
 
   it("removes the row of a user without training records", async () => {
-    const created = await bridge.request("POST", "/Users", entraUser("hard@contoso.com"));
-    expect((await bridge.request("DELETE", `/Users/${created.body.id}`)).status).toBe(204);
-    expect(await db.knex("Users").where("UserID", Number(created.body.id))).toEqual([]);
-    expect(await db.knex("UserPhones").where("UserID", Number(created.body.id))).toEqual([]);
-    expect((await bridge.request("GET", `/Users/${created.body.id}`)).status).toBe(404);
+    const created = await t.bridge.request("POST", "/Users", entraUser("hard@contoso.com"));
+    expect((await t.bridge.request("DELETE", `/Users/${created.body.id}`)).status).toBe(204);
+    expect(await t.db.knex("Users").where("UserID", Number(created.body.id))).toEqual([]);
+    expect(await t.db.knex("UserPhones").where("UserID", Number(created.body.id))).toEqual([]);
+    expect((await t.bridge.request("GET", `/Users/${created.body.id}`)).status).toBe(404);
   });
 
   it("refuses with 409 while BIS keeps training records for the user, and touches nothing", async () => {
-    const [{ UserID }] = await db.knex("TrainingRecords").select("UserID").limit(1);
-    const before = await dumpTables(db.knex);
-    const response = await bridge.request("DELETE", `/Users/${UserID}`);
+    const [{ UserID }] = await t.db.knex("TrainingRecords").select("UserID").limit(1);
+    const before = await dumpTables(t.db.knex);
+    const response = await t.bridge.request("DELETE", `/Users/${UserID}`);
     expect(response.status).toBe(409);
     expect(response.body.detail).toMatch(/TrainingRecords/);
-    expect(await dumpTables(db.knex)).toEqual(before);
+    expect(await dumpTables(t.db.knex)).toEqual(before);
   });
 });
 
 describe("when BIS cannot be reached", () => {
-  let bridge: TestBridge;
+  const t = {} as { bridge: TestBridge };
 
   beforeAll(async () => {
     // Nothing listens on port 9 (discard) here: every connection is refused at once.
-    bridge = await startTestBridge({ store: { engine: "postgres", url: "postgres://bridge:secret-password@127.0.0.1:9/bis" } });
+    t.bridge = await startTestBridge({ store: { engine: "postgres", url: "postgres://bridge:secret-password@127.0.0.1:9/bis" } });
   });
   afterAll(async () => {
-    await bridge?.close();
+    await t.bridge?.close();
   });
 
   it("answers 503 with Retry-After, without leaking the connection string, and /readyz says not ready", async () => {
@@ -188,13 +168,13 @@ describe("when BIS cannot be reached", () => {
       ["POST", "/Users", entraUser("down@contoso.com")],
       ["GET", "/Users/1", undefined],
     ] as const) {
-      const response = await bridge.request(method, url, body);
+      const response = await t.bridge.request(method, url, body);
       expect(response.status).toBe(503);
       expect(Number(response.headers.get("retry-after"))).toBeGreaterThan(0);
       expect(JSON.stringify(response.body)).not.toContain("secret-password");
     }
-    expect(bridge.logs.text()).not.toContain("secret-password");
-    const ready = await fetch(`${bridge.scimUrl.replace(/\/scim\/v2$/, "")}/readyz`);
+    expect(t.bridge.logs.text()).not.toContain("secret-password");
+    const ready = await fetch(`${t.bridge.scimUrl.replace(/\/scim\/v2$/, "")}/readyz`);
     expect(ready.status).toBe(503);
   });
 });

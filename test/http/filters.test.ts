@@ -2,37 +2,30 @@
  * Filters through HTTP: the RFC 7644 grammar translated into indexed SQL, and a precise
  * 400 invalidFilter for what the mapping cannot filter on or no index can serve.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, describeEachEngine, type TestDatabase } from "../support/databases.js";
-import { entraUser, startTestBridge, type TestBridge } from "../support/bridge-harness.js";
+import { beforeAll, expect, it } from "vitest";
+import { describeEachEngine } from "../support/databases.js";
+import { bridgeOn, entraUser } from "../support/bridge-harness.js";
 
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
 describeEachEngine("filters", (engine) => {
-  let db: TestDatabase;
-  let bridge: TestBridge;
+  const t = bridgeOn(engine, { seed: false });
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
-    db = await createTestDatabase(engine, { seed: false });
-    bridge = await startTestBridge({ store: db.config });
     for (const [key, email, employeeNumber, active] of [
       ["ann", "ann@alpha.com", "A-1", true],
       ["bob", "bob@alpha.com", "B-2", false],
       ["cat", "cat@beta.org", "C-3", true],
     ] as const) {
-      const response = await bridge.request("POST", "/Users", entraUser(email, { externalId: `ext-${key}`, active, [ENTERPRISE]: { employeeNumber } }));
+      const response = await t.bridge.request("POST", "/Users", entraUser(email, { externalId: `ext-${key}`, active, [ENTERPRISE]: { employeeNumber } }));
       expect(response.status).toBe(201);
       ids[key] = response.body.id;
     }
   });
-  afterAll(async () => {
-    await bridge?.close();
-    await db?.drop();
-  });
 
   async function matches(expression: string): Promise<string[]> {
-    const response = await bridge.request("GET", `/Users?filter=${encodeURIComponent(expression)}`);
+    const response = await t.bridge.request("GET", `/Users?filter=${encodeURIComponent(expression)}`);
     expect(response.status, `${expression}: ${JSON.stringify(response.body)}`).toBe(200);
     const byId = Object.fromEntries(Object.entries(ids).map(([k, v]) => [v, k]));
     return response.body.Resources.map((r: { id: string }) => byId[r.id]).sort();
@@ -82,28 +75,28 @@ describeEachEngine("filters", (engine) => {
     ['userName xx "a"', "invalidFilter"],
     ['(userName eq "a"', "invalidFilter"],
   ])("refuses %s with 400 invalidFilter", async (expression, detail) => {
-    const response = await bridge.request("GET", `/Users?filter=${encodeURIComponent(expression)}`);
+    const response = await t.bridge.request("GET", `/Users?filter=${encodeURIComponent(expression)}`);
     expect(response.status).toBe(400);
     expect(response.body.scimType).toBe("invalidFilter");
     if (detail !== "invalidFilter") expect(response.body.detail).toContain(detail);
   });
 
   it("decodes Entra's wire forms: + for spaces and %22 for quotes, and an unquoted legacy value", async () => {
-    const plus = await bridge.request("GET", "/Users?filter=userName+eq+%22ann%40alpha.com%22");
+    const plus = await t.bridge.request("GET", "/Users?filter=userName+eq+%22ann%40alpha.com%22");
     expect(plus.body.Resources.map((r: { id: string }) => r.id)).toEqual([ids.ann]);
-    const legacy = await bridge.request("GET", "/Users?filter=externalId+eq+ext-ann");
+    const legacy = await t.bridge.request("GET", "/Users?filter=externalId+eq+ext-ann");
     expect(legacy.body.Resources.map((r: { id: string }) => r.id)).toEqual([ids.ann]);
   });
 
   it("applies attributes and excludedAttributes to list results", async () => {
-    const only = await bridge.request("GET", `/Users?filter=${encodeURIComponent('userName eq "ann@alpha.com"')}&attributes=userName,${ENTERPRISE}:employeeNumber`);
+    const only = await t.bridge.request("GET", `/Users?filter=${encodeURIComponent('userName eq "ann@alpha.com"')}&attributes=userName,${ENTERPRISE}:employeeNumber`);
     expect(only.body.Resources[0]).toEqual({
       schemas: expect.any(Array),
       id: ids.ann,
       userName: "ann@alpha.com",
       [ENTERPRISE]: { employeeNumber: "A-1" },
     });
-    const without = await bridge.request("GET", `/Users/${ids.ann}?excludedAttributes=addresses,phoneNumbers,meta`);
+    const without = await t.bridge.request("GET", `/Users/${ids.ann}?excludedAttributes=addresses,phoneNumbers,meta`);
     expect(without.body.addresses).toBeUndefined();
     expect(without.body.phoneNumbers).toBeUndefined();
     expect(without.body.meta).toBeUndefined();

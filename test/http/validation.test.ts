@@ -2,36 +2,23 @@
  * Bad input gets a precise SCIM error (status, scimType, detail naming the attribute and rule)
  * and changes nothing in BIS.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, describeEachEngine, type TestDatabase } from "../support/databases.js";
-import { entraUser, startTestBridge, type TestBridge } from "../support/bridge-harness.js";
+import { expect, it } from "vitest";
+import { describeEachEngine, dumpTables } from "../support/databases.js";
+import { bridgeOn, entraUser } from "../support/bridge-harness.js";
 
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const BIS = "urn:ietf:params:scim:schemas:extension:BIS:2.0:User";
 const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 describeEachEngine("request validation", (engine) => {
-  let db: TestDatabase;
-  let bridge: TestBridge;
-
-  beforeAll(async () => {
-    db = await createTestDatabase(engine, { seed: true });
-    bridge = await startTestBridge({ store: db.config });
-  });
-  afterAll(async () => {
-    await bridge?.close();
-    await db?.drop();
-  });
+  const t = bridgeOn(engine, { seed: true });
 
   /** Every BIS table, in full, so a test can prove a refused request wrote nothing. */
-  async function snapshot() {
-    const tables = ["Users", "UserPhones", "Departments", "Locations", "TrainingRecords"];
-    return Object.fromEntries(await Promise.all(tables.map(async (t) => [t, await db.knex(t).select()])));
-  }
+  const snapshot = () => dumpTables(t.db.knex);
 
   async function expectRefused(body: unknown, scimType: string, ...detailParts: (string | RegExp)[]) {
     const before = await snapshot();
-    const response = await bridge.request("POST", "/Users", body);
+    const response = await t.bridge.request("POST", "/Users", body);
     expect(response.status).toBe(400);
     expect(response.body).toMatchObject({ schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: "400", scimType });
     for (const part of detailParts) expect(response.body.detail).toMatch(part);
@@ -78,9 +65,9 @@ describeEachEngine("request validation", (engine) => {
   });
 
   it("refuses a manager id that is no BIS user", async () => {
-    const created = await bridge.request("POST", "/Users", entraUser("has-manager@contoso.com"));
+    const created = await t.bridge.request("POST", "/Users", entraUser("has-manager@contoso.com"));
     const before = await snapshot();
-    const response = await bridge.request("PATCH", `/Users/${created.body.id}`, {
+    const response = await t.bridge.request("PATCH", `/Users/${created.body.id}`, {
       schemas: [PATCH],
       Operations: [{ op: "add", path: `${ENTERPRISE}:manager`, value: "987654" }],
     });
@@ -91,16 +78,16 @@ describeEachEngine("request validation", (engine) => {
   });
 
   it("refuses malformed JSON and non-objects with invalidSyntax", async () => {
-    const broken = await bridge.request("POST", "/Users", '{"userName": ');
+    const broken = await t.bridge.request("POST", "/Users", '{"userName": ');
     expect(broken).toMatchObject({ status: 400, body: { scimType: "invalidSyntax" } });
-    const array = await bridge.request("POST", "/Users", "[1,2]");
+    const array = await t.bridge.request("POST", "/Users", "[1,2]");
     expect(array).toMatchObject({ status: 400, body: { scimType: "invalidSyntax" } });
   });
 
   it("refuses a PATCH that would remove a required attribute, writing nothing", async () => {
-    const created = await bridge.request("POST", "/Users", entraUser("patchreq@contoso.com"));
+    const created = await t.bridge.request("POST", "/Users", entraUser("patchreq@contoso.com"));
     const before = await snapshot();
-    const response = await bridge.request("PATCH", `/Users/${created.body.id}`, {
+    const response = await t.bridge.request("PATCH", `/Users/${created.body.id}`, {
       schemas: [PATCH],
       Operations: [{ op: "Remove", path: "name.givenName" }, { op: "Replace", path: "title", value: "Changed" }],
     });
@@ -110,7 +97,7 @@ describeEachEngine("request validation", (engine) => {
   });
 
   it("refuses bad paging parameters", async () => {
-    const response = await bridge.request("GET", "/Users?count=ten");
+    const response = await t.bridge.request("GET", "/Users?count=ten");
     expect(response).toMatchObject({ status: 400, body: { scimType: "invalidValue" } });
     expect(response.body.detail).toContain("count");
   });

@@ -4,11 +4,13 @@
  */
 import { Writable } from "node:stream";
 import winston from "winston";
+import { afterAll, beforeAll } from "vitest";
 import { startBridge, type RunningBridge } from "../../src/bridge.js";
 import { configSchema } from "../../src/config/config-schema.js";
 import { createLogger } from "../../src/ops/logger.js";
 
 export const TEST_TOKEN = "test-token-0123456789abcdef";
+import { createTestDatabase, type TestDatabase, type TestEngine } from "./databases.js";
 import { REFERENCE_MAPPING } from "./paths.js";
 
 export { REFERENCE_MAPPING, ROOT } from "./paths.js";
@@ -93,4 +95,24 @@ export function entraUser(email: string, overrides: Record<string, unknown> = {}
     roles: [],
     ...overrides,
   };
+}
+
+/**
+ * A fresh test database on `engine` and a bridge on it for the enclosing describe block:
+ * `const t = bridgeOn("sqlite", { seed: true })`, then `t.bridge` and `t.db` inside tests.
+ */
+export function bridgeOn(
+  engine: TestEngine,
+  options: { seed?: boolean; mapping?: string; tokens?: string } = {},
+): { db: TestDatabase; bridge: TestBridge } {
+  const context = {} as { db: TestDatabase; bridge: TestBridge };
+  beforeAll(async () => {
+    context.db = await createTestDatabase(engine, { seed: options.seed ?? true });
+    context.bridge = await startTestBridge({ store: context.db.config, mapping: options.mapping, tokens: options.tokens });
+  });
+  afterAll(async () => {
+    await context.bridge?.close();
+    await context.db?.drop();
+  });
+  return context;
 }
