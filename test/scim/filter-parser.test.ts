@@ -3,17 +3,7 @@ import corpus from "./filter-corpus.json" with { type: "json" };
 import type { Filter, PatchPath } from "../../src/scim/filter-ast.js";
 import { MAX_FILTER_DEPTH, MAX_FILTER_LENGTH, parseFilter, parsePatchPath } from "../../src/scim/filter-parser.js";
 import { printFilter, printPatchPath } from "../../src/scim/filter-printer.js";
-import { ScimError } from "../../src/scim/scim-error.js";
-
-function scimErrorOf(run: () => unknown): ScimError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ScimError) return error;
-    throw error;
-  }
-  throw new Error("expected a ScimError, nothing was thrown");
-}
+import { scimErrorOf } from "../support/scim-errors.js";
 
 describe("parseFilter", () => {
   it.each(corpus.filters)("$name: $text", ({ text, expected }) => {

@@ -3,19 +3,10 @@ import cases from "./patch-cases.json" with { type: "json" };
 import { applyPatch } from "../../src/scim/patch-apply.js";
 import { parsePatchRequest, patchRequestSchema } from "../../src/scim/patch-request.js";
 import { ScimError } from "../../src/scim/scim-error.js";
+import { scimErrorOf } from "../support/scim-errors.js";
 import { URN } from "../../src/scim/schema-urns.js";
 
 const patchOp = (operations: unknown[]) => ({ schemas: [URN.patchOp], Operations: operations });
-
-function scimErrorOf(run: () => unknown): ScimError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ScimError) return error;
-    throw error;
-  }
-  throw new Error("expected a ScimError, nothing was thrown");
-}
 
 describe("applyPatch", () => {
   it.each(cases.cases)("$name", ({ source, operations, target, changed }) => {

@@ -1,57 +1,46 @@
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { MissingLookupError } from "../../src/store/store-errors.js";
-import type { SqlUserStore } from "../../src/store/sql/sql-user-store.js";
-import { createTestDatabase, describeEachEngine, dumpTables, type TestDatabase } from "../support/databases.js";
-import { newUser, SEEDED, storeFor } from "./store-fixtures.js";
+import { describeEachEngine, dumpTables } from "../support/databases.js";
+import { newUser, SEEDED, storeOn } from "./store-fixtures.js";
 
 describeEachEngine("atomic writes", (engine) => {
-  let database: TestDatabase;
-  let store: SqlUserStore;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(engine, { seed: true });
-    store = storeFor(database);
-  });
-  afterAll(async () => {
-    await store?.close();
-    await database?.drop();
-  });
+  const t = storeOn(engine);
 
   it("a create refused at its last lookup leaves every table as it was", async () => {
-    const before = await dumpTables(database.knex);
+    const before = await dumpTables(t.database.knex);
     // The department is created first, then the location is refused.
     await expect(
-      store.create(newUser("atomic@example.com", { DepartmentID: "Created Then Undone", LocationID: "Nowhere" }, { WORK: "1" }), "conflict"),
+      t.store.create(newUser("atomic@example.com", { DepartmentID: "Created Then Undone", LocationID: "Nowhere" }, { WORK: "1" }), "conflict"),
     ).rejects.toBeInstanceOf(MissingLookupError);
-    expect(await dumpTables(database.knex)).toEqual(before);
+    expect(await dumpTables(t.database.knex)).toEqual(before);
   });
 
   it("an update failing after rows, children and a new lookup were written leaves every table as it was", async () => {
-    const before = await dumpTables(database.knex);
+    const before = await dumpTables(t.database.knex);
     await expect(
-      store.update(SEEDED.grace, async (current) => ({
+      t.store.update(SEEDED.grace, async (current) => ({
         fields: { ...current.fields, JobTitle: "Changed", DepartmentID: "Another New Dept", LocationID: "Atlantis" },
         children: { phones: { WORK: "+1 000", HOME: "+2 000" } },
       })),
     ).rejects.toBeInstanceOf(MissingLookupError);
-    expect(await dumpTables(database.knex)).toEqual(before);
+    expect(await dumpTables(t.database.knex)).toEqual(before);
   });
 
   it("an updater that throws leaves the user unchanged", async () => {
-    const before = await dumpTables(database.knex);
+    const before = await dumpTables(t.database.knex);
     await expect(
-      store.update(SEEDED.ada, () => {
+      t.store.update(SEEDED.ada, () => {
         throw new Error("computed state rejected");
       }),
     ).rejects.toThrow("computed state rejected");
-    expect(await dumpTables(database.knex)).toEqual(before);
+    expect(await dumpTables(t.database.knex)).toEqual(before);
   });
 
   it("a database error mid-write (NOT NULL column cleared) rolls back the earlier statements", async () => {
-    const before = await dumpTables(database.knex);
+    const before = await dumpTables(t.database.knex);
     await expect(
-      store.create(newUser("notnull@example.com", { DepartmentID: "Rolled Back Dept", LastName: null }, { WORK: "1" }), "conflict"),
+      t.store.create(newUser("notnull@example.com", { DepartmentID: "Rolled Back Dept", LastName: null }, { WORK: "1" }), "conflict"),
     ).rejects.toThrow();
-    expect(await dumpTables(database.knex)).toEqual(before);
+    expect(await dumpTables(t.database.knex)).toEqual(before);
   });
 });

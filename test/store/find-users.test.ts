@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import { UnsupportedQueryError } from "../../src/store/store-errors.js";
-import type { SqlUserStore } from "../../src/store/sql/sql-user-store.js";
 import type { Condition, Field } from "../../src/store/user-query.js";
-import { createTestDatabase, describeEachEngine, type TestDatabase } from "../support/databases.js";
-import { newUser, SEEDED, storeFor } from "./store-fixtures.js";
+import { describeEachEngine } from "../support/databases.js";
+import { newUser, SEEDED, storeOn } from "./store-fixtures.js";
 
 const column = (name: string): Field => ({ kind: "column", column: name });
 const compare = (field: Field, op: Extract<Condition, { kind: "compare" }>["op"], value: string | number | boolean | null, ignoreCase = false): Condition => ({
@@ -15,20 +14,13 @@ const compare = (field: Field, op: Extract<Condition, { kind: "compare" }>["op"]
 });
 
 describeEachEngine("SqlUserStore.find", (engine) => {
-  let database: TestDatabase;
-  let store: SqlUserStore;
+  const t = storeOn(engine);
   /** Ids of live seeded users matching the condition, in key order. */
-  const ids = async (where: Condition) => (await store.find({ where, offset: 0, limit: 100 })).users.map((user) => user.id);
+  const ids = async (where: Condition) => (await t.store.find({ where, offset: 0, limit: 100 })).users.map((user) => user.id);
 
   beforeAll(async () => {
-    database = await createTestDatabase(engine, { seed: true });
-    store = storeFor(database);
     // Wildcards in data, to check that LIKE patterns escape them.
-    await store.create(newUser("wild_card%@example.com", { LastName: "100% [Sure]_!", DepartmentID: null, LocationID: null }), "conflict");
-  });
-  afterAll(async () => {
-    await store?.close();
-    await database?.drop();
+    await t.store.create(newUser("wild_card%@example.com", { LastName: "100% [Sure]_!", DepartmentID: null, LocationID: null }), "conflict");
   });
 
   const { ada, john, jane, grace, alan, oliver } = SEEDED;
@@ -107,23 +99,23 @@ describeEachEngine("SqlUserStore.find", (engine) => {
   });
 
   it("pages in key order with the total of all matches", async () => {
-    const page = await store.find({ offset: 2, limit: 2 });
+    const page = await t.store.find({ offset: 2, limit: 2 });
     expect(page.total).toBe(7);
     expect(page.users.map((user) => user.id)).toEqual([jane, grace]);
     expect(page.users[1]!.children.phones).toEqual({ MOBILE: "+1 604 555 0104" });
-    expect(await store.find({ offset: 10, limit: 2 })).toEqual({ total: 7, users: [] });
-    expect((await store.find({ offset: 0, limit: 0 })).total).toBe(7);
+    expect(await t.store.find({ offset: 10, limit: 2 })).toEqual({ total: 7, users: [] });
+    expect((await t.store.find({ offset: 0, limit: 0 })).total).toBe(7);
   });
 
   it("does not see soft-deleted users", async () => {
-    const { user } = await store.create(newUser("soon.gone@example.com", { LastName: "Gone" }), "conflict");
+    const { user } = await t.store.create(newUser("soon.gone@example.com", { LastName: "Gone" }), "conflict");
     expect(await ids(compare(column("LastName"), "eq", "Gone"))).toEqual([user.id]);
-    await store.delete(user.id, "soft");
+    await t.store.delete(user.id, "soft");
     expect(await ids(compare(column("LastName"), "eq", "Gone"))).toEqual([]);
   });
 
   it("refuses what it cannot translate", async () => {
-    const find = (where: Condition) => store.find({ where, offset: 0, limit: 10 });
+    const find = (where: Condition) => t.store.find({ where, offset: 0, limit: 10 });
     await expect(find(compare(column("Password"), "eq", "x"))).rejects.toBeInstanceOf(UnsupportedQueryError);
     await expect(find(compare({ kind: "lookup", lookup: "cost-centre" }, "eq", "x"))).rejects.toBeInstanceOf(UnsupportedQueryError);
     await expect(find(compare({ kind: "child", child: "faxes", type: "x" }, "eq", "x"))).rejects.toBeInstanceOf(UnsupportedQueryError);
