@@ -148,6 +148,7 @@ describeEachEngine("Entra provisioning cycle", (engine) => {
     expect(disabled.status).toBe(200);
     expect(disabled.body.active).toBe(false);
     expect((await t.bridge.request("GET", `/Users/${id}`)).body.active).toBe(false);
+    expect(Number((await t.db.knex("Users").where("UserID", Number(id)).first()).IsActive)).toBe(0);
     expect((await t.bridge.request("GET", filter(`userName eq "${email}"`))).body.totalResults).toBe(1);
     // Flagged dialect disable, then re-enable with "True".
     expect((await t.bridge.request("PATCH", `/Users/${id}`, { schemas: [PATCH], Operations: [{ op: "replace", path: "active", value: false }] })).body.active).toBe(false);

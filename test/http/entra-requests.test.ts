@@ -87,6 +87,15 @@ describe("Entra's other request forms", () => {
     expect(phones).toEqual([]);
   });
 
+  it("soft-deletes a user with training records, leaving the records as they were", async () => {
+    const [{ UserID }] = await t.db.knex("TrainingRecords").select("UserID").limit(1);
+    const records = await t.db.knex("TrainingRecords").orderBy("RecordID");
+    expect((await t.bridge.request("DELETE", `/Users/${UserID}`)).status).toBe(204);
+    expect((await t.bridge.request("GET", `/Users/${UserID}`)).status).toBe(404);
+    expect(await t.db.knex("TrainingRecords").orderBy("RecordID")).toEqual(records);
+    expect(Number((await t.db.knex("Users").where("UserID", UserID).first()).IsDeleted)).toBe(1);
+  });
+
   it("answers a no-op PATCH without writing", async () => {
     const id = await create("noop@contoso.com");
     const before = await dumpTables(t.db.knex);
