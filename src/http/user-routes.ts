@@ -16,6 +16,7 @@ import { projectResource } from "../scim/resource-projection.js";
 import { ScimError } from "../scim/scim-error.js";
 import { parseUserResource, type ScimUserJson } from "../scim/user-resource.js";
 import type { BisUser } from "../store/bis-user.js";
+import { BackendUnavailableError } from "../store/store-errors.js";
 import type { UserStore } from "../store/user-store.js";
 import type { ScimConfig } from "../config/config-schema.js";
 import { sendScim } from "./scim-response.js";
@@ -33,10 +34,11 @@ export function userRoutes(deps: UserRoutesDeps): Router {
   const router = Router();
 
   /** Runs a store call, turning its typed failures into SCIM errors. */
-  async function call<T>(work: () => Promise<T>): Promise<T> {
+  async function call<T>(work: () => Promise<T>, requestId: string): Promise<T> {
     try {
       return await work();
     } catch (error) {
+      if (error instanceof BackendUnavailableError) logger.warn("BIS unavailable", { requestId, reason: error.message });
       throw translateStoreError(mapping, error);
     }
   }
@@ -62,7 +64,7 @@ export function userRoutes(deps: UserRoutesDeps): Router {
   router.get("/", async (req, res) => {
     const list = parseListRequest(req.query as Record<string, unknown>, deps.scim);
     const where = list.filter ? mapFilter(mapping, list.filter) : undefined;
-    const page = await call(() => store.find({ where, offset: list.startIndex - 1, limit: list.count }));
+    const page = await call(() => store.find({ where, offset: list.startIndex - 1, limit: list.count }), res.locals.requestId);
     warnOfDuplicates(logger, page.users, mapping.model.emailColumn, res.locals.requestId);
     const resources = page.users.map((user) => projectResource(render(req, user), list.attributes, list.excludedAttributes));
     res.locals.scimOperation = list.filter ? "query" : "list";
@@ -71,7 +73,7 @@ export function userRoutes(deps: UserRoutesDeps): Router {
 
   router.get("/:id", async (req, res) => {
     res.locals.scimOperation = "get";
-    const user = await call(() => store.get(req.params.id));
+    const user = await call(() => store.get(req.params.id), res.locals.requestId);
     if (!user) throw notFound(req.params.id);
     sendUser(req, res, 200, user);
   });
@@ -79,7 +81,7 @@ export function userRoutes(deps: UserRoutesDeps): Router {
   router.post("/", async (req, res) => {
     res.locals.scimOperation = "create";
     const fields = toBis(mapping, parseUserResource(req.body));
-    const result = await call(() => store.create(fields, mapping.duplicates));
+    const result = await call(() => store.create(fields, mapping.duplicates), res.locals.requestId);
     if (result.adopted) logger.info("adopted existing BIS user", { requestId: res.locals.requestId, bisId: result.user.id });
     sendUser(req, res, 201, result.user);
   });
@@ -87,7 +89,7 @@ export function userRoutes(deps: UserRoutesDeps): Router {
   router.put("/:id", async (req, res) => {
     res.locals.scimOperation = "replace";
     const fields = toBis(mapping, parseUserResource(req.body));
-    const user = await call(() => store.update(req.params.id, () => fields));
+    const user = await call(() => store.update(req.params.id, () => fields), res.locals.requestId);
     if (!user) throw notFound(req.params.id);
     sendUser(req, res, 200, user);
   });
@@ -95,11 +97,13 @@ export function userRoutes(deps: UserRoutesDeps): Router {
   router.patch("/:id", async (req, res) => {
     res.locals.scimOperation = "patch";
     const patch = parsePatchRequest(req.body);
-    const user = await call(() =>
-      store.update(req.params.id, (current) => {
-        const { resource } = applyPatch(render(req, current), patch);
-        return toBis(mapping, parseUserResource(resource));
-      }),
+    const user = await call(
+      () =>
+        store.update(req.params.id, (current) => {
+          const { resource } = applyPatch(render(req, current), patch);
+          return toBis(mapping, parseUserResource(resource));
+        }),
+      res.locals.requestId,
     );
     if (!user) throw notFound(req.params.id);
     sendUser(req, res, 200, user);
@@ -108,7 +112,7 @@ export function userRoutes(deps: UserRoutesDeps): Router {
   router.delete("/:id", async (req, res) => {
     res.locals.scimOperation = "delete";
     res.locals.bisId = req.params.id;
-    const deleted = await call(() => store.delete(req.params.id, mapping.deleteMode));
+    const deleted = await call(() => store.delete(req.params.id, mapping.deleteMode), res.locals.requestId);
     if (!deleted) throw notFound(req.params.id);
     res.status(204).end();
   });

@@ -43,6 +43,29 @@ describe("loading config.example.yaml", () => {
   });
 });
 
+describe("SQL Server settings from the environment", () => {
+  it("reads numbers and flags given as ${VAR} strings as numbers and flags", () => {
+    const file = writeConfig(
+      [
+        "mapping: m.yaml",
+        "store:",
+        "  engine: mssql",
+        "  host: ${BIS_DB_HOST}",
+        "  port: ${BIS_DB_PORT:-1433}",
+        "  instanceName: BIS",
+        "  database: BIS",
+        "  domain: CONTOSO",
+        "  user: svc-bridge",
+        "  password: ${BIS_DB_PASSWORD}",
+        "  encrypt: ${BIS_DB_ENCRYPT:-true}",
+        "  trustServerCertificate: ${BIS_DB_TRUST:-false}",
+      ].join("\n"),
+    );
+    const { store } = loadConfig(file, { BIS_DB_HOST: "sql01", BIS_DB_PASSWORD: "p@ss: word", BIS_DB_ENCRYPT: "false", BIS_DB_PORT: "14330" }).config;
+    expect(store).toMatchObject({ engine: "mssql", host: "sql01", port: 14330, instanceName: "BIS", domain: "CONTOSO", password: "p@ss: word", encrypt: false, trustServerCertificate: false });
+  });
+});
+
 describe("config errors", () => {
   it("names the missing environment variable and the key that uses it", () => {
     const file = writeConfig("mapping: m.yaml\nstore: { engine: sqlite, file: '${BIS_FILE}' }\n");

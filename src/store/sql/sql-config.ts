@@ -12,23 +12,27 @@ import { sqliteKnexConfig } from "./engines/sqlite.js";
 export const SQL_ENGINES = ["sqlite", "postgres", "mariadb", "mssql"] as const;
 export type SqlEngine = (typeof SQL_ENGINES)[number];
 
+/** Numbers and flags may come from `${ENV}` references in the config, i.e. as strings. */
+const integer = () => z.coerce.number().int();
+const flag = () => z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean());
+
 const poolSchema = z.strictObject({
-  min: z.number().int().min(0),
-  max: z.number().int().min(1),
+  min: integer().min(0),
+  max: integer().min(1),
 });
 
 const commonFields = {
   pool: poolSchema.optional(),
   /** How long a write waits for its per-e-mail / per-user lock before giving up (503). */
-  lockTimeoutMs: z.number().int().positive().default(10_000),
+  lockTimeoutMs: integer().positive().default(10_000),
   /** Per-statement limit, where the driver supports one. */
-  requestTimeoutMs: z.number().int().positive().optional(),
+  requestTimeoutMs: integer().positive().optional(),
 };
 
 const serverFields = {
   url: z.string().min(1).optional(),
   host: z.string().min(1).optional(),
-  port: z.number().int().min(1).max(65_535).optional(),
+  port: integer().min(1).max(65_535).optional(),
   database: z.string().min(1).optional(),
   user: z.string().min(1).optional(),
   password: z.string().optional(),
@@ -61,9 +65,9 @@ const mssqlSchema = z
     instanceName: z.string().min(1).optional(),
     /** When set, `user`/`password` are a Windows account logged in through NTLM. */
     domain: z.string().min(1).optional(),
-    encrypt: z.boolean().default(true),
-    trustServerCertificate: z.boolean().default(false),
-    connectTimeoutMs: z.number().int().positive().optional(),
+    encrypt: flag().default(true),
+    trustServerCertificate: flag().default(false),
+    connectTimeoutMs: integer().positive().optional(),
   })
   .refine(hasTarget, targetMessage);
 
@@ -86,6 +90,11 @@ export type MssqlConfig = z.infer<typeof mssqlSchema>;
 
 /** The knex config for this store config: driver, connection, pool and per-engine hooks. */
 export function buildKnexConfig(config: SqlStoreConfig): Knex.Config {
+  // The store reports driver failures itself (typed, without credentials); knex's own console lines would duplicate them outside the log.
+  return { ...engineKnexConfig(config), log: { warn() {}, error() {}, deprecate() {}, debug() {} } };
+}
+
+function engineKnexConfig(config: SqlStoreConfig): Knex.Config {
   switch (config.engine) {
     case "sqlite":
       return sqliteKnexConfig(config);
