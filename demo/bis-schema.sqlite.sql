@@ -6,8 +6,8 @@
 --  * NVARCHAR(n)/CHAR(n) -> TEXT (SQLite does not enforce lengths).
 --  * BIT -> INTEGER 0/1 with the same defaults.
 --  * DATE -> TEXT 'YYYY-MM-DD'; DATETIME2 -> TEXT 'YYYY-MM-DD HH:MM:SS.SSS' in UTC, SQLite's own format (SYSUTCDATETIME() -> strftime).
---  * Email and the lookup names are COLLATE NOCASE, so they compare like SQL Server's default
---    case-insensitive collation and their indexes serve case-insensitive matches.
+--  * Text columns are COLLATE NOCASE, so they compare like SQL Server's default case-insensitive
+--    collation and their indexes serve case-insensitive matches (the e-mail above all).
 
 CREATE TABLE Locations (
     LocationID     INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -24,24 +24,24 @@ CREATE UNIQUE INDEX UX_Departments_Name ON Departments (DepartmentName);
 CREATE TABLE Users (
     UserID          INTEGER PRIMARY KEY AUTOINCREMENT,
     Email           TEXT COLLATE NOCASE NOT NULL,
-    EmployeeNo      TEXT NOT NULL,
-    FirstName       TEXT NOT NULL,
-    MiddleName      TEXT NULL,
-    LastName        TEXT NOT NULL,
-    JobTitle        TEXT NULL,
+    EmployeeNo      TEXT COLLATE NOCASE NOT NULL,
+    FirstName       TEXT COLLATE NOCASE NOT NULL,
+    MiddleName      TEXT COLLATE NOCASE NULL,
+    LastName        TEXT COLLATE NOCASE NOT NULL,
+    JobTitle        TEXT COLLATE NOCASE NULL,
     DepartmentID    INTEGER NULL REFERENCES Departments (DepartmentID),
     SupervisorID    INTEGER NULL REFERENCES Users (UserID),
     LocationID      INTEGER NULL REFERENCES Locations (LocationID),
-    Street          TEXT NULL,
-    City            TEXT NULL,
-    Province        TEXT NOT NULL,
-    PostalCode      TEXT NULL,
-    CountryCode     TEXT NOT NULL,
+    Street          TEXT COLLATE NOCASE NULL,
+    City            TEXT COLLATE NOCASE NULL,
+    Province        TEXT COLLATE NOCASE NOT NULL,
+    PostalCode      TEXT COLLATE NOCASE NULL,
+    CountryCode     TEXT COLLATE NOCASE NOT NULL,
     IsActive        INTEGER NOT NULL DEFAULT 1,
     IsDeleted       INTEGER NOT NULL DEFAULT 0,
     StartDate       TEXT NULL,
     TerminationDate TEXT NULL,
-    AzureObjectId   TEXT NULL,
+    AzureObjectId   TEXT COLLATE NOCASE NULL,
     CreatedOn       TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
     ModifiedOn      TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))
 );
@@ -52,8 +52,8 @@ CREATE INDEX IX_Users_AzureObjectId ON Users (AzureObjectId);
 
 CREATE TABLE UserPhones (
     UserID     INTEGER NOT NULL REFERENCES Users (UserID),
-    PhoneType  TEXT NOT NULL,   -- 'WORK' or 'MOBILE'
-    Number     TEXT NOT NULL,
+    PhoneType  TEXT COLLATE NOCASE NOT NULL,   -- 'WORK' or 'MOBILE'
+    Number     TEXT COLLATE NOCASE NOT NULL,
     PRIMARY KEY (UserID, PhoneType)
 );
 

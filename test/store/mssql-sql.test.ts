@@ -7,7 +7,9 @@
 import knexFactory from "knex";
 import { describe, expect, it } from "vitest";
 import { BackendUnavailableError } from "../../src/store/store-errors.js";
+import { applyCondition } from "../../src/store/sql/condition-sql.js";
 import { liveUsersWithEmail } from "../../src/store/sql/email-match.js";
+import { liveUsers } from "../../src/store/sql/user-rows.js";
 import { applockQuery, BisMssqlClient, mssqlDialect } from "../../src/store/sql/engines/mssql.js";
 import { SqlUserStore } from "../../src/store/sql/sql-user-store.js";
 import { referenceModel } from "../fixtures/reference-model.js";
@@ -23,6 +25,20 @@ describe("SQL Server statements", () => {
       "select [u].[UserID] from [Users] as [u] where ([u].[IsDeleted] is null or [u].[IsDeleted] = @p0) and [u].[Email] is not null and [u].[Email] = @p1",
     );
     expect(query.bindings).toEqual([false, "Jane@Example.com"]);
+  });
+
+  it("compares a caseExact attribute (externalId) byte-wise beside the indexable comparison", () => {
+    const query = liveUsers(offline, referenceModel, mssqlDialect);
+    applyCondition(
+      query,
+      { kind: "compare", field: { kind: "column", column: "AzureObjectId" }, op: "eq", value: "Obj-1", ignoreCase: false },
+      { model: referenceModel, dialect: mssqlDialect },
+    );
+    const native = query.select("u.UserID").toSQL().toNative();
+    expect(native.sql).toBe(
+      "select [u].[UserID] from [Users] as [u] where ([u].[IsDeleted] is null or [u].[IsDeleted] = @p0) and [u].[AzureObjectId] is not null and ([u].[AzureObjectId] = @p1) AND ([u].[AzureObjectId] COLLATE Latin1_General_100_BIN2 = @p2)",
+    );
+    expect(native.bindings).toEqual([false, "Obj-1", "Obj-1"]);
   });
 
   it("takes the e-mail lock with sp_getapplock owned by the transaction", () => {

@@ -134,7 +134,7 @@ function comparison(
   const folded = ignoreCase && typeof value === "string";
   const plain = predicate(column, op, value, folded ? ctx.dialect.caseFolding : { column: "??", value: "?" }, ctx);
   const exact = ctx.dialect.caseExact;
-  if (folded || typeof value !== "string" || !exact) return plain;
+  if (folded || typeof value !== "string" || !exact || (!exact.like && COMPARISON[op] === undefined)) return plain;
   const strict = predicate(column, op, value, exact, ctx);
   return { sql: `(${plain.sql}) AND (${strict.sql})`, bindings: [...plain.bindings, ...strict.bindings] };
 }

@@ -49,7 +49,10 @@ export interface EngineDialect {
    * On engines whose collation ignores case, how a case-exact comparison (SCIM caseExact, e.g.
    * externalId) is written; it is added beside the plain comparison, which the index serves.
    */
-  readonly caseExact?: CaseFolding;
+  readonly caseExact?: CaseFolding & {
+    /** Whether the wrappers also make LIKE (co/sw/ew) case-sensitive. */
+    readonly like: boolean;
+  };
   /** Characters LIKE treats as wildcards besides % and _ (SQL Server's `[`). */
   readonly likeSpecials: string;
   /** INSERT can hand back the generated key (RETURNING / OUTPUT); otherwise knex gives insertId. */

@@ -107,7 +107,7 @@ export const mariadbDialect: EngineDialect = {
 
   // utf8mb4_general_ci (BIS's default collation) already compares without case.
   caseFolding: { column: "??", value: "?" },
-  caseExact: { column: "CAST(?? AS BINARY)", value: "CAST(? AS BINARY)" },
+  caseExact: { column: "CAST(?? AS BINARY)", value: "CAST(? AS BINARY)", like: true },
   likeSpecials: "",
   insertReturnsKey: false,
   bindBoolean: (value) => (value ? 1 : 0),

@@ -132,7 +132,7 @@ export const mssqlDialect: EngineDialect = {
   writeTransaction: (db, options, work) => transactionWithLocks(db, options, takeApplock, work),
   // BIS's default collation (e.g. SQL_Latin1_General_CP1_CI_AS) compares without case.
   caseFolding: { column: "??", value: "?" },
-  caseExact: { column: "?? COLLATE Latin1_General_100_BIN2", value: "?" },
+  caseExact: { column: "?? COLLATE Latin1_General_100_BIN2", value: "?", like: true },
   // In T-SQL LIKE, [ opens a character class.
   likeSpecials: "[",
   insertReturnsKey: true,

@@ -78,10 +78,13 @@ export const sqliteDialect: EngineDialect = {
     }
   },
 
-  // Comparisons take NOCASE; LIKE is already case-insensitive for ASCII.
-  // The demo schema declares Email COLLATE NOCASE, so IX_Users_Email serves these.
-  caseFolding: { column: "??", value: "? COLLATE NOCASE" },
-  caseExact: { column: "??", value: "? COLLATE BINARY" },
+  // Like SQL Server, the column's collation decides: the BIS port declares its text columns
+  // COLLATE NOCASE (as SQL Server's default collation ignores case). An explicit COLLATE on the
+  // comparison would stop SQLite from using those indexes inside an OR. LIKE ignores ASCII case.
+  caseFolding: { column: "??", value: "?" },
+  // Byte comparison for caseExact attributes; a CAST, unlike COLLATE BINARY, keeps OR indexable.
+  // SQLite's LIKE ignores ASCII case whatever the operands, so co/sw/ew stay case-insensitive here.
+  caseExact: { column: "CAST(?? AS BLOB)", value: "CAST(? AS BLOB)", like: false },
   likeSpecials: "",
   insertReturnsKey: true,
   bindBoolean: (value) => (value ? 1 : 0),
