@@ -4,11 +4,14 @@
  */
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
-import type { BridgeConfig } from "./config/config-schema.js";
+import { createServer as createHttpServer, type RequestListener, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import { readFileSync } from "node:fs";
+import type { BridgeConfig, ServerConfig } from "./config/config-schema.js";
 import { createApp } from "./http/app.js";
 import { loadMapping, type CompiledMapping } from "./mapping/compiled-mapping.js";
 import { createLogger, type Logger } from "./ops/logger.js";
+import { createMetrics, type BridgeMetrics } from "./ops/metrics.js";
 import { ensureDemoDatabase } from "./store/sql/demo-database.js";
 import { createSqlUserStore } from "./store/sql/sql-user-store.js";
 import type { UserStore } from "./store/user-store.js";
@@ -22,6 +25,7 @@ export interface RunningBridge {
   readonly mapping: CompiledMapping;
   readonly store: UserStore;
   readonly logger: Logger;
+  readonly metrics: BridgeMetrics;
   close(): Promise<void>;
 }
 
@@ -43,15 +47,17 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
   }
   if (config.demo && config.store.engine === "sqlite") ensureDemoDatabase(config.store.file);
   const store = createSqlUserStore(config.store, mapping.model);
-  const app = createApp({ server: config.server, auth: { tokens }, scim: config.scim, mapping, store, logger });
+  const metrics = createMetrics();
+  const app = createApp({ server: config.server, auth: { tokens }, scim: config.scim, mapping, store, logger, metrics });
 
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.server.port, config.server.host, () => resolve(s));
-    s.once("error", reject);
+  const server = createServer(config.server.tls, app);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.server.port, config.server.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   const host = config.server.host === "0.0.0.0" || config.server.host === "::" ? "localhost" : config.server.host;
-  const scimUrl = `http://${host}:${port}${config.server.basePath}`;
+  const scimUrl = `${config.server.tls ? "https" : "http"}://${host}:${port}${config.server.basePath}`;
   logger.info("bridge listening", { scimUrl, engine: config.store.engine, mapping: config.mapping });
 
   return {
@@ -61,6 +67,7 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     mapping,
     store,
     logger,
+    metrics,
     async close() {
       // Finish in-flight requests, then release the database pool.
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -68,4 +75,21 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
       await store.close();
     },
   };
+}
+
+/** HTTP, or HTTPS when TLS files are configured: TLS 1.2 at least, as Entra requires. */
+function createServer(tls: ServerConfig["tls"], app: RequestListener): Server {
+  if (!tls) return createHttpServer(app);
+  const read = (key: string, file: string) => {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      throw new Error(`server.tls.${key}: cannot read ${file} (${(error as NodeJS.ErrnoException).code})`);
+    }
+  };
+  const material =
+    "pfxFile" in tls
+      ? { pfx: read("pfxFile", tls.pfxFile) }
+      : { cert: read("certFile", tls.certFile), key: read("keyFile", tls.keyFile), ...(tls.caFile && { ca: read("caFile", tls.caFile) }) };
+  return createHttpsServer({ ...material, passphrase: tls.passphrase, minVersion: "TLSv1.2" }, app);
 }

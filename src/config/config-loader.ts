@@ -38,22 +38,30 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv): LoadedConfig {
   const withEnvDefaults = applyServerEnv(raw as Record<string, unknown>, env);
   const config = validateYaml(source, configSchema, withEnvDefaults);
   const dir = path.dirname(file);
+  const relative = (value: string) => path.resolve(dir, value);
+  const tls = config.server.tls;
   return {
     file,
     config: {
       ...config,
-      mapping: path.resolve(dir, config.mapping),
-      store: "file" in config.store && config.store.file ? { ...config.store, file: path.resolve(dir, config.store.file) } : config.store,
+      server: {
+        ...config.server,
+        tls: tls && ("pfxFile" in tls
+          ? { ...tls, pfxFile: relative(tls.pfxFile) }
+          : { ...tls, certFile: relative(tls.certFile), keyFile: relative(tls.keyFile), caFile: tls.caFile && relative(tls.caFile) }),
+      },
+      mapping: relative(config.mapping),
+      store: "file" in config.store && config.store.file ? { ...config.store, file: relative(config.store.file) } : config.store,
     },
   };
 }
 
-/** PORT, HOST and SCIM_BEARER_TOKEN are the run contract: they apply whenever the file does not set them. */
+/** PORT, HOST and SCIM_BEARER_TOKEN(_FILE) are the run contract: they apply whenever the file does not set them. */
 function applyServerEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
   const server = { ...((raw.server as Record<string, unknown> | undefined) ?? {}) };
   if (server.port === undefined && env.PORT) server.port = env.PORT;
   if (server.host === undefined && env.HOST) server.host = env.HOST;
   const auth = { ...((raw.auth as Record<string, unknown> | undefined) ?? {}) };
-  if (auth.tokens === undefined && env.SCIM_BEARER_TOKEN) auth.tokens = env.SCIM_BEARER_TOKEN;
+  if (auth.tokens === undefined) auth.tokens = interpolate("${SCIM_BEARER_TOKEN:-}", env, "auth.tokens");
   return { ...raw, server, auth };
 }

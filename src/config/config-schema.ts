@@ -18,6 +18,25 @@ export const serverConfigSchema = z.strictObject({
   trustProxy: z.union([z.boolean(), z.string(), z.number()]).default(false),
   /** Fixed public base URL for meta.location (e.g. https://bis-bridge.contoso.com/scim/v2). */
   publicUrl: z.url().optional(),
+  /** Serve HTTPS (TLS 1.2 or later, as Entra requires) from PEM files or a PFX bundle. */
+  tls: z
+    .union([
+      z.strictObject({
+        certFile: z.string().min(1),
+        keyFile: z.string().min(1),
+        /** Intermediate certificates, when certFile holds only the server's own. */
+        caFile: z.string().min(1).optional(),
+        passphrase: z.string().optional(),
+      }),
+      z.strictObject({ pfxFile: z.string().min(1), passphrase: z.string().optional() }),
+    ])
+    .optional(),
+  /** Client addresses (IPs or CIDR ranges) allowed to call SCIM; empty allows all. */
+  allowFrom: z.array(z.string().min(1)).default([]),
+  /** Failed bearer-token attempts allowed per client address and window before 429. */
+  failedAuthLimit: z
+    .strictObject({ max: z.coerce.number().int().min(1), windowSeconds: z.coerce.number().int().min(1) })
+    .default({ max: 20, windowSeconds: 300 }),
 });
 
 export const authConfigSchema = z.strictObject({

@@ -1,13 +1,16 @@
 /**
  * `${NAME}` and `${NAME:-default}` in config values. Applied to parsed YAML scalars, so a
- * secret containing YAML syntax cannot change the document's shape.
+ * secret containing YAML syntax cannot change the document's shape. When NAME is unset but
+ * NAME_FILE is, the value is read from that file (Docker and Kubernetes secrets), trailing
+ * newline removed.
  */
+import { readFileSync } from "node:fs";
 
 const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 export class MissingVariableError extends Error {
-  constructor(readonly variable: string, readonly key: string) {
-    super(`${key}: environment variable ${variable} is not set (write \${${variable}:-default} for a default)`);
+  constructor(readonly variable: string, readonly key: string, reason?: string) {
+    super(`${key}: ${reason ?? `environment variable ${variable} is not set (write \${${variable}:-default} for a default, or set ${variable}_FILE)`}`);
   }
 }
 
@@ -16,6 +19,8 @@ export function interpolate(value: unknown, env: NodeJS.ProcessEnv, key = ""): u
     return value.replace(REFERENCE, (_match, name: string, fallback: string | undefined) => {
       const found = env[name];
       if (found !== undefined && found !== "") return found;
+      const file = env[`${name}_FILE`];
+      if (file) return readSecretFile(file, name, key || "(root)");
       if (fallback !== undefined) return fallback;
       throw new MissingVariableError(name, key || "(root)");
     });
@@ -27,4 +32,12 @@ export function interpolate(value: unknown, env: NodeJS.ProcessEnv, key = ""): u
     );
   }
   return value;
+}
+
+function readSecretFile(file: string, variable: string, key: string): string {
+  try {
+    return readFileSync(file, "utf8").replace(/\r?\n$/, "");
+  } catch (error) {
+    throw new MissingVariableError(variable, key, `${variable}_FILE names ${file}, which cannot be read (${(error as NodeJS.ErrnoException).code})`);
+  }
 }

@@ -1,11 +1,15 @@
 /** Wires the stages into an express app: health, then auth + SCIM routes under basePath. */
 import express, { type Request } from "express";
+import helmet from "helmet";
 import type { AuthConfig, ScimConfig, ServerConfig } from "../config/config-schema.js";
 import type { CompiledMapping } from "../mapping/compiled-mapping.js";
 import type { Logger } from "../ops/logger.js";
+import type { BridgeMetrics } from "../ops/metrics.js";
 import { ScimError } from "../scim/scim-error.js";
 import type { UserStore } from "../store/user-store.js";
-import { bearerAuth } from "./bearer-auth.js";
+import { authThrottle } from "./auth-throttle.js";
+import { bearerAuth, tokenCheck } from "./bearer-auth.js";
+import { clientAllowList } from "./client-allowlist.js";
 import { discoveryRoutes } from "./discovery-routes.js";
 import { errorRenderer } from "./error-renderer.js";
 import { healthRoutes } from "./health-routes.js";
@@ -19,6 +23,7 @@ export interface AppDeps {
   readonly mapping: CompiledMapping;
   readonly store: UserStore;
   readonly logger: Logger;
+  readonly metrics: BridgeMetrics;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -30,11 +35,15 @@ export function createApp(deps: AppDeps): express.Express {
   const baseUrl = (req: Request) =>
     (deps.server.publicUrl ?? `${req.protocol}://${req.get("host")}${deps.server.basePath}`).replace(/\/$/, "");
 
-  app.use(requestLog(deps.logger));
-  app.use(healthRoutes(deps.store));
+  app.use(helmet());
+  app.use(requestLog(deps.logger, deps.metrics));
+  app.use(healthRoutes(deps.store, deps.metrics));
 
   const scim = express.Router();
-  scim.use(bearerAuth(deps.auth.tokens));
+  scim.use(clientAllowList(deps.server.allowFrom));
+  const isAuthorised = tokenCheck(deps.auth.tokens);
+  scim.use(authThrottle(deps.server.failedAuthLimit, isAuthorised));
+  scim.use(bearerAuth(isAuthorised));
   scim.use(express.json({ type: ["application/scim+json", "application/json", "application/*+json"], limit: deps.server.bodyLimit }));
   scim.use("/Users", userRoutes({ ...deps, baseUrl }));
   scim.use(discoveryRoutes(deps.mapping, (req) => ({ baseUrl: baseUrl(req), maxResults: deps.scim.maxPageSize })));

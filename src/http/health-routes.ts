@@ -1,9 +1,16 @@
-/** /healthz: the process is alive. /readyz: BIS answers. Neither needs a token. */
+/**
+ * /healthz: the process is alive. /readyz: BIS answers. /metrics: Prometheus text. None needs a
+ * token (probes and scrapers carry none); they reveal no user data.
+ */
 import { Router } from "express";
+import type { BridgeMetrics } from "../ops/metrics.js";
 import type { UserStore } from "../store/user-store.js";
 
-export function healthRoutes(store: Pick<UserStore, "ping">): Router {
+export function healthRoutes(store: Pick<UserStore, "ping">, metrics: BridgeMetrics): Router {
   const router = Router();
+  router.get("/metrics", async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
   router.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });

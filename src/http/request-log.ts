@@ -1,9 +1,13 @@
-/** A request id per request, echoed in X-Request-Id, and one summary log line when it ends. */
+/**
+ * A request id per request, echoed in X-Request-Id, and when it ends one summary log line and
+ * its count and latency in the metrics.
+ */
 import { randomUUID } from "node:crypto";
 import type { RequestHandler } from "express";
 import type { Logger } from "../ops/logger.js";
+import type { BridgeMetrics } from "../ops/metrics.js";
 
-export function requestLog(logger: Logger): RequestHandler {
+export function requestLog(logger: Logger, metrics: BridgeMetrics): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     // The path only: query strings carry filter values (e-mails), which are personal data.
@@ -13,12 +17,17 @@ export function requestLog(logger: Logger): RequestHandler {
     res.locals.requestId = requestId;
     res.setHeader("X-Request-Id", requestId);
     res.on("finish", () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      // Operations, not paths, label the metrics: ids in paths would make unbounded series.
+      const operation = res.locals.scimOperation ?? "other";
+      metrics.requests.inc({ operation, status: String(res.statusCode) });
+      metrics.latency.observe({ operation }, seconds);
       logger.info("request", {
         requestId,
         method: req.method,
         path,
         status: res.statusCode,
-        durationMs: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
+        durationMs: Math.round(seconds * 1e6) / 1000,
         scimOperation: res.locals.scimOperation,
         bisId: res.locals.bisId,
       });

@@ -8,6 +8,7 @@ import { translateStoreError } from "../mapping/error-translation.js";
 import { mapFilter } from "../mapping/filter-mapper.js";
 import { toBis, toScim } from "../mapping/user-mapper.js";
 import type { Logger } from "../ops/logger.js";
+import type { BridgeMetrics } from "../ops/metrics.js";
 import { listResponse } from "../scim/discovery-documents.js";
 import { parseAttributeNames, parseListRequest } from "../scim/list-request.js";
 import { applyPatch } from "../scim/patch-apply.js";
@@ -26,6 +27,7 @@ export interface UserRoutesDeps {
   readonly store: UserStore;
   readonly scim: ScimConfig;
   readonly logger: Logger;
+  readonly metrics: BridgeMetrics;
   readonly baseUrl: (req: Request) => string;
 }
 
@@ -38,7 +40,10 @@ export function userRoutes(deps: UserRoutesDeps): Router {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof BackendUnavailableError) logger.warn("BIS unavailable", { requestId, reason: error.message });
+      if (error instanceof BackendUnavailableError) {
+        logger.warn("BIS unavailable", { requestId, reason: error.message });
+        deps.metrics.backendErrors.inc({ reason: "unavailable" });
+      }
       throw translateStoreError(mapping, error);
     }
   }

@@ -66,6 +66,19 @@ describe("SQL Server settings from the environment", () => {
   });
 });
 
+describe("secrets from files", () => {
+  it("reads NAME_FILE when NAME is unset, for Docker and Kubernetes secrets", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "secrets-"));
+    writeFileSync(path.join(dir, "token"), "file-token-0123456789abcdef\n");
+    writeFileSync(path.join(dir, "db"), "db-password\n");
+    const file = writeConfig("mapping: m.yaml\nstore: { engine: postgres, host: db, database: bis, password: '${BIS_DB_PASSWORD}' }\n");
+    const { config } = loadConfig(file, { SCIM_BEARER_TOKEN_FILE: path.join(dir, "token"), BIS_DB_PASSWORD_FILE: path.join(dir, "db") });
+    expect(config.auth.tokens).toEqual(["file-token-0123456789abcdef"]);
+    expect(config.store).toMatchObject({ password: "db-password" });
+    expect(() => loadConfig(file, { BIS_DB_PASSWORD_FILE: path.join(dir, "absent") })).toThrowError(/store\.password: BIS_DB_PASSWORD_FILE names .*absent, which cannot be read \(ENOENT\)/);
+  });
+});
+
 describe("config errors", () => {
   it("names the missing environment variable and the key that uses it", () => {
     const file = writeConfig("mapping: m.yaml\nstore: { engine: sqlite, file: '${BIS_FILE}' }\n");

@@ -4,7 +4,8 @@ import { bridgeOn, TEST_TOKEN } from "../support/bridge-harness.js";
 
 describe("auth, health and discovery", () => {
   const ROTATED = "next-token-abcdefghijklmnop";
-  const t = bridgeOn("sqlite", { seed: true, tokens: `${TEST_TOKEN},${ROTATED}` });
+  // Many deliberate failures below: lift the guessing throttle (tested in hardening.test.ts).
+  const t = bridgeOn("sqlite", { seed: true, tokens: `${TEST_TOKEN},${ROTATED}`, server: { failedAuthLimit: { max: 1000, windowSeconds: 60 } } });
 
   it.each([
     ["no header", {}],

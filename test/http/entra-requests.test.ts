@@ -185,5 +185,7 @@ describe("when BIS cannot be reached", () => {
     expect(t.bridge.logs.text()).not.toContain("secret-password");
     const ready = await fetch(`${t.bridge.scimUrl.replace(/\/scim\/v2$/, "")}/readyz`);
     expect(ready.status).toBe(503);
+    const metrics = await (await fetch(`${t.bridge.scimUrl.replace(/\/scim\/v2$/, "")}/metrics`)).text();
+    expect(metrics).toMatch(/bis_bridge_backend_errors_total\{reason="unavailable"\} 3/);
   });
 });

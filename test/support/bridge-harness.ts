@@ -46,11 +46,13 @@ export interface TestBridgeOptions {
   readonly store: unknown;
   readonly mapping?: string;
   readonly tokens?: string;
+  /** Extra server settings (tls, allowFrom, failedAuthLimit, ...). */
+  readonly server?: Record<string, unknown>;
 }
 
 export async function startTestBridge(options: TestBridgeOptions): Promise<TestBridge> {
   const config = configSchema.parse({
-    server: { port: 0, host: "127.0.0.1" },
+    server: { port: 0, host: "127.0.0.1", ...options.server },
     auth: { tokens: options.tokens ?? TEST_TOKEN },
     log: { level: "debug" },
     mapping: options.mapping ?? REFERENCE_MAPPING,
@@ -103,12 +105,12 @@ export function entraUser(email: string, overrides: Record<string, unknown> = {}
  */
 export function bridgeOn(
   engine: TestEngine,
-  options: { seed?: boolean; mapping?: string; tokens?: string } = {},
+  options: { seed?: boolean; mapping?: string; tokens?: string; server?: Record<string, unknown> } = {},
 ): { db: TestDatabase; bridge: TestBridge } {
   const context = {} as { db: TestDatabase; bridge: TestBridge };
   beforeAll(async () => {
     context.db = await createTestDatabase(engine, { seed: options.seed ?? true });
-    context.bridge = await startTestBridge({ store: context.db.config, mapping: options.mapping, tokens: options.tokens });
+    context.bridge = await startTestBridge({ store: context.db.config, mapping: options.mapping, tokens: options.tokens, server: options.server });
   });
   afterAll(async () => {
     await context.bridge?.close();
