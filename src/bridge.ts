@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import type { BridgeConfig, ServerConfig } from "./config/config-schema.js";
 import { createApp } from "./http/app.js";
 import { loadMapping, type CompiledMapping } from "./mapping/compiled-mapping.js";
+import { createAuditTrail } from "./ops/audit-trail.js";
 import { createLogger, type Logger } from "./ops/logger.js";
 import { createMetrics, type BridgeMetrics } from "./ops/metrics.js";
 import { ensureDemoDatabase } from "./store/sql/demo-database.js";
@@ -42,13 +43,14 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
   let tokens = config.auth.tokens;
   if (tokens.length === 0) {
     if (!config.demo) throw new Error("auth.tokens: no bearer token configured; set SCIM_BEARER_TOKEN");
-    tokens = [randomBytes(24).toString("base64url")];
-    options.onGeneratedToken?.(tokens[0]);
+    tokens = [{ name: "demo", token: randomBytes(24).toString("base64url") }];
+    options.onGeneratedToken?.(tokens[0].token);
   }
   if (config.demo && config.store.engine === "sqlite") ensureDemoDatabase(config.store.file);
   const store = createSqlUserStore(config.store, mapping.model);
   const metrics = createMetrics();
-  const app = createApp({ server: config.server, auth: { tokens }, scim: config.scim, mapping, store, logger, metrics });
+  const audit = createAuditTrail(config.audit);
+  const app = createApp({ server: config.server, auth: { tokens }, scim: config.scim, mapping, store, logger, metrics, audit });
 
   const server = createServer(config.server.tls, app);
   await new Promise<void>((resolve, reject) => {
@@ -63,7 +65,7 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
   return {
     scimUrl,
     port,
-    tokens,
+    tokens: tokens.map((t) => t.token),
     mapping,
     store,
     logger,
@@ -72,7 +74,7 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
       // Finish in-flight requests, then release the database pool.
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
-      await store.close();
+      await Promise.all([store.close(), audit.close()]);
     },
   };
 }

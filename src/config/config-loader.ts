@@ -51,6 +51,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv): LoadedConfig {
           : { ...tls, certFile: relative(tls.certFile), keyFile: relative(tls.keyFile), caFile: tls.caFile && relative(tls.caFile) }),
       },
       mapping: relative(config.mapping),
+      audit: { ...config.audit, file: relative(config.audit.file) },
       store: "file" in config.store && config.store.file ? { ...config.store, file: relative(config.store.file) } : config.store,
     },
   };

@@ -39,20 +39,27 @@ export const serverConfigSchema = z.strictObject({
     .default({ max: 20, windowSeconds: 300 }),
 });
 
+const namedToken = z.strictObject({
+  /** Who holds the token, as the audit trail records it (e.g. "entra-prod"). */
+  name: z.string().min(1),
+  token: z.string(),
+});
+
 export const authConfigSchema = z.strictObject({
   /**
-   * Accepted bearer tokens (Entra's "Secret Token"), comma-separated or a list; several may be
-   * valid at once so a token can be rotated without downtime.
+   * Accepted bearer tokens (Entra's "Secret Token"): a comma-separated string, or a list of
+   * strings or { name, token }. Several may be valid at once, so a token can be rotated without
+   * downtime. Unnamed tokens are called token-1, token-2, ... in the audit trail.
    */
   tokens: z
-    .union([z.string(), z.array(z.string())])
+    .union([z.string(), z.array(z.union([z.string(), namedToken]))])
     .default("")
     .transform((value) =>
       (Array.isArray(value) ? value : value.split(","))
-        .map((token) => token.trim())
-        .filter((token) => token.length > 0),
+        .map((entry, i) => (typeof entry === "string" ? { name: `token-${i + 1}`, token: entry.trim() } : { ...entry, token: entry.token.trim() }))
+        .filter((entry) => entry.token.length > 0),
     )
-    .pipe(z.array(z.string().min(16, "each bearer token must be at least 16 characters"))),
+    .pipe(z.array(z.object({ name: z.string(), token: z.string().min(16, "each bearer token must be at least 16 characters") }))),
 });
 
 export const scimConfigSchema = z.strictObject({
@@ -67,11 +74,21 @@ export const logConfigSchema = z.strictObject({
   format: z.enum(["json", "text"]).default("json"),
 });
 
+export const auditConfigSchema = z.strictObject({
+  /** Record every change written to BIS (who, what, old -> new, when, result). */
+  enabled: z.boolean().default(true),
+  /** Audit files, one per day: %DATE% becomes YYYY-MM-DD. Relative to the config file. */
+  file: z.string().min(1).default("data/audit/audit-%DATE%.log"),
+  /** How long rotated files are kept: a count ("30") or days ("90d"). */
+  keep: z.string().default("90d"),
+});
+
 export const configSchema = z.strictObject({
   server: serverConfigSchema.default(serverConfigSchema.parse({})),
   auth: authConfigSchema.default(authConfigSchema.parse({})),
   scim: scimConfigSchema.default(scimConfigSchema.parse({})),
   log: logConfigSchema.default(logConfigSchema.parse({})),
+  audit: auditConfigSchema.default(auditConfigSchema.parse({})),
   /** The YAML mapping file, relative to the config file. */
   mapping: z.string().min(1),
   store: sqlStoreConfigSchema,
@@ -87,3 +104,4 @@ export type ServerConfig = z.infer<typeof serverConfigSchema>;
 export type AuthConfig = z.infer<typeof authConfigSchema>;
 export type ScimConfig = z.infer<typeof scimConfigSchema>;
 export type LogConfig = z.infer<typeof logConfigSchema>;
+export type AuditConfig = z.infer<typeof auditConfigSchema>;

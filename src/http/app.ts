@@ -3,6 +3,7 @@ import express, { type Request } from "express";
 import helmet from "helmet";
 import type { AuthConfig, ScimConfig, ServerConfig } from "../config/config-schema.js";
 import type { CompiledMapping } from "../mapping/compiled-mapping.js";
+import type { AuditTrail } from "../ops/audit-trail.js";
 import type { Logger } from "../ops/logger.js";
 import type { BridgeMetrics } from "../ops/metrics.js";
 import { ScimError } from "../scim/scim-error.js";
@@ -24,6 +25,7 @@ export interface AppDeps {
   readonly store: UserStore;
   readonly logger: Logger;
   readonly metrics: BridgeMetrics;
+  readonly audit: AuditTrail;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -41,9 +43,9 @@ export function createApp(deps: AppDeps): express.Express {
 
   const scim = express.Router();
   scim.use(clientAllowList(deps.server.allowFrom));
-  const isAuthorised = tokenCheck(deps.auth.tokens);
-  scim.use(authThrottle(deps.server.failedAuthLimit, isAuthorised));
-  scim.use(bearerAuth(isAuthorised));
+  const tokenName = tokenCheck(deps.auth.tokens);
+  scim.use(authThrottle(deps.server.failedAuthLimit, tokenName));
+  scim.use(bearerAuth(tokenName));
   scim.use(express.json({ type: ["application/scim+json", "application/json", "application/*+json"], limit: deps.server.bodyLimit }));
   scim.use("/Users", userRoutes({ ...deps, baseUrl }));
   scim.use(discoveryRoutes(deps.mapping, (req) => ({ baseUrl: baseUrl(req), maxResults: deps.scim.maxPageSize })));

@@ -8,9 +8,9 @@ import { rateLimit } from "express-rate-limit";
 import { ScimError } from "../scim/scim-error.js";
 import type { TokenCheck } from "./bearer-auth.js";
 
-export function authThrottle(limit: { max: number; windowSeconds: number }, isAuthorised: TokenCheck): RequestHandler {
+export function authThrottle(limit: { max: number; windowSeconds: number }, tokenName: TokenCheck): RequestHandler {
   return rateLimit({
-    skip: isAuthorised,
+    skip: (req) => tokenName(req) !== undefined,
     windowMs: limit.windowSeconds * 1000,
     limit: limit.max,
     standardHeaders: "draft-7",

@@ -10,25 +10,34 @@ import { renderScimError } from "./error-renderer.js";
 const digest = (token: string) => createHash("sha256").update(token, "utf8").digest();
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
-/** Whether a request carries one of the tokens. */
-export type TokenCheck = (req: Request) => boolean;
+export interface NamedToken {
+  readonly name: string;
+  readonly token: string;
+}
 
-export function tokenCheck(tokens: readonly string[]): TokenCheck {
-  const accepted = tokens.map(digest);
+/** The name of the token a request carries, or undefined when it carries none of them. */
+export type TokenCheck = (req: Request) => string | undefined;
+
+export function tokenCheck(tokens: readonly NamedToken[]): TokenCheck {
+  const accepted = tokens.map(({ name, token }) => ({ name, digest: digest(token) }));
   return (req) => {
     const match = BEARER.exec(req.get("authorization") ?? "");
-    if (!match) return false;
+    if (!match) return undefined;
     const offered = digest(match[1]);
     // Compare against every token, always, so the position of a match does not show in timing.
-    let ok = false;
-    for (const token of accepted) ok = timingSafeEqual(token, offered) || ok;
-    return ok;
+    let found: string | undefined;
+    for (const token of accepted) if (timingSafeEqual(token.digest, offered)) found ??= token.name;
+    return found;
   };
 }
 
-export function bearerAuth(isAuthorised: TokenCheck): RequestHandler {
+export function bearerAuth(tokenName: TokenCheck): RequestHandler {
   return (req, res, next) => {
-    if (isAuthorised(req)) return next();
+    const name = tokenName(req);
+    if (name !== undefined) {
+      res.locals.tokenName = name;
+      return next();
+    }
     const offered = BEARER.test(req.get("authorization") ?? "");
     res.setHeader("WWW-Authenticate", `Bearer realm="bis-scim-bridge"${offered ? ', error="invalid_token"' : ""}`);
     renderScimError(res, new ScimError(401, undefined, offered ? "the bearer token is not valid" : "an Authorization: Bearer token is required"));

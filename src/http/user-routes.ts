@@ -6,7 +6,8 @@ import { Router, type Request, type Response } from "express";
 import type { CompiledMapping } from "../mapping/compiled-mapping.js";
 import { translateStoreError } from "../mapping/error-translation.js";
 import { mapFilter } from "../mapping/filter-mapper.js";
-import { toBis, toScim } from "../mapping/user-mapper.js";
+import { describeChanges, toBis, toScim } from "../mapping/user-mapper.js";
+import type { AuditEntry, AuditTrail } from "../ops/audit-trail.js";
 import type { Logger } from "../ops/logger.js";
 import type { BridgeMetrics } from "../ops/metrics.js";
 import { listResponse } from "../scim/discovery-documents.js";
@@ -16,7 +17,7 @@ import { parsePatchRequest } from "../scim/patch-request.js";
 import { projectResource } from "../scim/resource-projection.js";
 import { ScimError } from "../scim/scim-error.js";
 import { parseUserResource, type ScimUserJson } from "../scim/user-resource.js";
-import type { BisUser } from "../store/bis-user.js";
+import type { BisUser, BisUserFields } from "../store/bis-user.js";
 import { BackendUnavailableError } from "../store/store-errors.js";
 import type { UserStore } from "../store/user-store.js";
 import type { ScimConfig } from "../config/config-schema.js";
@@ -28,6 +29,7 @@ export interface UserRoutesDeps {
   readonly scim: ScimConfig;
   readonly logger: Logger;
   readonly metrics: BridgeMetrics;
+  readonly audit: AuditTrail;
   readonly baseUrl: (req: Request) => string;
 }
 
@@ -83,44 +85,85 @@ export function userRoutes(deps: UserRoutesDeps): Router {
     sendUser(req, res, 200, user);
   });
 
-  router.post("/", async (req, res) => {
-    res.locals.scimOperation = "create";
-    const fields = toBis(mapping, parseUserResource(req.body));
-    const result = await call(() => store.create(fields, mapping.duplicates), res.locals.requestId);
-    if (result.adopted) logger.info("adopted existing BIS user", { requestId: res.locals.requestId, bisId: result.user.id });
-    sendUser(req, res, 201, result.user);
-  });
+  /**
+   * A write handler whose outcome goes to the audit trail: the handler returns what changed;
+   * a failure is recorded with its status before it is rendered.
+   */
+  function audited(operation: AuditEntry["operation"], handler: (req: Request, res: Response) => Promise<Omit<AuditEntry, "who" | "operation" | "result" | "status" | "requestId">>) {
+    return async (req: Request, res: Response) => {
+      res.locals.scimOperation = operation;
+      const base = { who: res.locals.tokenName as string, requestId: res.locals.requestId as string, bisId: req.params.id as string | undefined };
+      try {
+        const outcome = await handler(req, res);
+        deps.audit.record({ ...base, operation: res.locals.scimOperation, ...outcome, result: "success", status: res.statusCode });
+      } catch (error) {
+        const failure = error instanceof ScimError ? error : undefined;
+        deps.audit.record({ ...base, operation, result: "failure", status: failure?.status ?? 500, detail: failure?.detail });
+        throw error;
+      }
+    };
+  }
 
-  router.put("/:id", async (req, res) => {
-    res.locals.scimOperation = "replace";
-    const fields = toBis(mapping, parseUserResource(req.body));
-    const user = await call(() => store.update(req.params.id, () => fields), res.locals.requestId);
-    if (!user) throw notFound(req.params.id);
-    sendUser(req, res, 200, user);
-  });
+  router.post(
+    "/",
+    audited("create", async (req, res) => {
+      const fields = toBis(mapping, parseUserResource(req.body));
+      const result = await call(() => store.create(fields, mapping.duplicates), res.locals.requestId);
+      if (result.adopted) res.locals.scimOperation = "adopt";
+      sendUser(req, res, 201, result.user);
+      // An adopted user's earlier values are not known here; its audit entry lists the values written.
+      return { bisId: result.user.id, changes: describeChanges(mapping, undefined, result.user) };
+    }),
+  );
 
-  router.patch("/:id", async (req, res) => {
-    res.locals.scimOperation = "patch";
-    const patch = parsePatchRequest(req.body);
-    const user = await call(
-      () =>
-        store.update(req.params.id, (current) => {
-          const { resource } = applyPatch(render(req, current), patch);
-          return toBis(mapping, parseUserResource(resource));
-        }),
-      res.locals.requestId,
-    );
-    if (!user) throw notFound(req.params.id);
-    sendUser(req, res, 200, user);
-  });
+  /**
+   * PUT and PATCH: one update path. `prepare` validates the request before any lock is taken and
+   * returns how to compute the new state from the current one, under the store's lock.
+   */
+  function replaceOrPatch(operation: "replace" | "patch", prepare: (req: Request) => (current: BisUser) => BisUserFields) {
+    return audited(operation, async (req, res) => {
+      const next = prepare(req);
+      let before: BisUser | undefined;
+      const after = await call(
+        () =>
+          store.update(req.params.id as string, (current) => {
+            before = current;
+            return next(current);
+          }),
+        res.locals.requestId,
+      );
+      if (!after) throw notFound(req.params.id as string);
+      sendUser(req, res, 200, after);
+      return { changes: describeChanges(mapping, before, after) };
+    });
+  }
 
-  router.delete("/:id", async (req, res) => {
-    res.locals.scimOperation = "delete";
-    res.locals.bisId = req.params.id;
-    const deleted = await call(() => store.delete(req.params.id, mapping.deleteMode), res.locals.requestId);
-    if (!deleted) throw notFound(req.params.id);
-    res.status(204).end();
-  });
+  router.put(
+    "/:id",
+    replaceOrPatch("replace", (req) => {
+      const fields = toBis(mapping, parseUserResource(req.body));
+      return () => fields;
+    }),
+  );
+
+  router.patch(
+    "/:id",
+    replaceOrPatch("patch", (req) => {
+      const patch = parsePatchRequest(req.body);
+      return (current) => toBis(mapping, parseUserResource(applyPatch(render(req, current), patch).resource));
+    }),
+  );
+
+  router.delete(
+    "/:id",
+    audited("delete", async (req, res) => {
+      res.locals.bisId = req.params.id;
+      const deleted = await call(() => store.delete(req.params.id as string, mapping.deleteMode), res.locals.requestId);
+      if (!deleted) throw notFound(req.params.id as string);
+      res.status(204).end();
+      return { changes: [{ attribute: "(user)", old: "present", new: mapping.deleteMode === "soft" ? "deleted (flag)" : "removed" }] };
+    }),
+  );
 
   return router;
 }

@@ -91,3 +91,23 @@ function readField(mapping: CompiledMapping, attribute: MappedAttribute, user: B
 function lookupColumn(mapping: CompiledMapping, name: string): string {
   return mapping.model.lookups.find((l) => l.name === name)!.column;
 }
+
+/** Attribute name (as the mapping writes it) -> SCIM value, for every mapped attribute that has one. */
+export function mappedValues(mapping: CompiledMapping, user: BisUser): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const attribute of mapping.attributes) {
+    const value = decodeValue(attribute.entry, readField(mapping, attribute, user));
+    if (value !== undefined) values[attribute.name] = value;
+  }
+  return values;
+}
+
+/** What a write changed, attribute by attribute; before is undefined for a create. */
+export function describeChanges(mapping: CompiledMapping, before: BisUser | undefined, after: BisUser): { attribute: string; old?: unknown; new?: unknown }[] {
+  const old = before ? mappedValues(mapping, before) : {};
+  const now = mappedValues(mapping, after);
+  return mapping.attributes
+    .map((a) => a.name)
+    .filter((name) => old[name] !== now[name])
+    .map((name) => ({ attribute: name, ...(name in old && { old: old[name] }), ...(name in now && { new: now[name] }) }));
+}

@@ -34,12 +34,16 @@ describe("loading config.example.yaml", () => {
     expect(plain.server.basePath).toBe("/scim/v2");
     expect(plain.store).toMatchObject({ engine: "sqlite", file: path.join(ROOT, "data/bis-demo.sqlite") });
     expect(plain.mapping).toBe(path.join(ROOT, "mappings/bis-reference.yaml"));
+    expect(plain.audit).toEqual({ enabled: true, file: path.join(ROOT, "data/audit/audit-%DATE%.log"), keep: "90d" });
     expect(plain.auth.tokens).toEqual([]);
 
     const custom = loadConfig(file, { PORT: "9191", HOST: "127.0.0.1", BIS_DEMO_DB: "/tmp/x/demo.sqlite", SCIM_BEARER_TOKEN: "first-token-aaaaaaaa, second-token-bbbbbbb" }).config;
     expect(custom.server).toMatchObject({ port: 9191, host: "127.0.0.1" });
     expect(custom.store).toMatchObject({ file: "/tmp/x/demo.sqlite" });
-    expect(custom.auth.tokens).toEqual(["first-token-aaaaaaaa", "second-token-bbbbbbb"]);
+    expect(custom.auth.tokens).toEqual([
+      { name: "token-1", token: "first-token-aaaaaaaa" },
+      { name: "token-2", token: "second-token-bbbbbbb" },
+    ]);
   });
 });
 
@@ -73,7 +77,7 @@ describe("secrets from files", () => {
     writeFileSync(path.join(dir, "db"), "db-password\n");
     const file = writeConfig("mapping: m.yaml\nstore: { engine: postgres, host: db, database: bis, password: '${BIS_DB_PASSWORD}' }\n");
     const { config } = loadConfig(file, { SCIM_BEARER_TOKEN_FILE: path.join(dir, "token"), BIS_DB_PASSWORD_FILE: path.join(dir, "db") });
-    expect(config.auth.tokens).toEqual(["file-token-0123456789abcdef"]);
+    expect(config.auth.tokens).toEqual([{ name: "token-1", token: "file-token-0123456789abcdef" }]);
     expect(config.store).toMatchObject({ password: "db-password" });
     expect(() => loadConfig(file, { BIS_DB_PASSWORD_FILE: path.join(dir, "absent") })).toThrowError(/store\.password: BIS_DB_PASSWORD_FILE names .*absent, which cannot be read \(ENOENT\)/);
   });

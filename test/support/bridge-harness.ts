@@ -2,6 +2,9 @@
  * Starts a real bridge on a real socket (port 0) against a given store config, with the
  * reference mapping (or another) and a known token, and gives tests a small SCIM client.
  */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { Writable } from "node:stream";
 import winston from "winston";
 import { afterAll, beforeAll } from "vitest";
@@ -39,22 +42,26 @@ export interface ScimResponse {
 
 export interface TestBridge extends RunningBridge {
   readonly logs: LogCapture;
+  /** The folder the audit trail is written to. */
+  readonly auditDir: string;
   request(method: string, pathAndQuery: string, body?: unknown, headers?: Record<string, string>): Promise<ScimResponse>;
 }
 
 export interface TestBridgeOptions {
   readonly store: unknown;
   readonly mapping?: string;
-  readonly tokens?: string;
+  readonly tokens?: unknown;
   /** Extra server settings (tls, allowFrom, failedAuthLimit, ...). */
   readonly server?: Record<string, unknown>;
 }
 
 export async function startTestBridge(options: TestBridgeOptions): Promise<TestBridge> {
+  const auditDir = mkdtempSync(path.join(tmpdir(), "audit-"));
   const config = configSchema.parse({
     server: { port: 0, host: "127.0.0.1", ...options.server },
     auth: { tokens: options.tokens ?? TEST_TOKEN },
     log: { level: "debug" },
+    audit: { file: path.join(auditDir, "audit-%DATE%.log") },
     mapping: options.mapping ?? REFERENCE_MAPPING,
     store: options.store,
   });
@@ -63,6 +70,7 @@ export async function startTestBridge(options: TestBridgeOptions): Promise<TestB
   return Object.assign(Object.create(null), bridge, {
     close: () => bridge.close(),
     logs,
+    auditDir,
     async request(method: string, pathAndQuery: string, body?: unknown, headers: Record<string, string> = {}) {
       const response = await fetch(`${bridge.scimUrl}${pathAndQuery}`, {
         method,
