@@ -1,0 +1,65 @@
+/**
+ * `npx bis-scim-bridge <command>`: one CLI over the same config as the server (same defaults,
+ * same environment). Commands exit non-zero on anything that would break provisioning.
+ */
+import { findConfigFile, loadConfig } from "../config/config-loader.js";
+import { ConfigFileError } from "../config/yaml-source.js";
+import { loadMapping } from "../mapping/compiled-mapping.js";
+import { mappingJsonSchema } from "../mapping/mapping-schema.js";
+import { entraAttributeRows, formatTable } from "./entra-attributes.js";
+import { serve } from "./serve.js";
+
+const HELP = `Usage: bis-scim-bridge <command> [--config FILE]
+
+Commands:
+  serve              run the SCIM service (what npm start does)
+  entra-attributes   print the attribute mapping to configure in Entra for this mapping
+                     (--json for JSON)
+  mapping-schema     print the JSON Schema of mapping files, for editor completion
+  help               this text
+
+The config is found as the server finds it: --config FILE, else BRIDGE_CONFIG, else
+config.yaml if present, else config.example.yaml.
+`;
+
+async function run(argv: readonly string[]): Promise<number> {
+  const [command = "help", ...rest] = argv;
+  const configFile = () => findConfigFile(rest, process.env, process.cwd());
+  switch (command) {
+    case "serve":
+      try {
+        await serve(configFile());
+      } catch (error) {
+        throw new Error(`could not start: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      return 0;
+    case "entra-attributes": {
+      const { config } = loadConfig(configFile(), process.env);
+      const rows = entraAttributeRows(loadMapping(config.mapping));
+      process.stdout.write(rest.includes("--json") ? `${JSON.stringify(rows, null, 2)}\n` : formatTable(rows));
+      return 0;
+    }
+    case "mapping-schema":
+      process.stdout.write(`${JSON.stringify(mappingJsonSchema(), null, 2)}\n`);
+      return 0;
+    case "help":
+    case "--help":
+    case "-h":
+      process.stdout.write(HELP);
+      return 0;
+    default:
+      process.stderr.write(`unknown command "${command}"\n\n${HELP}`);
+      return 2;
+  }
+}
+
+run(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0) process.exit(code);
+  },
+  (error: unknown) => {
+    const message = error instanceof ConfigFileError || error instanceof Error ? error.message : String(error);
+    process.stderr.write(`bis-scim-bridge: ${message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,64 @@
+/** `npx bis-scim-bridge <command>`: the package's bin, run as a user runs it. */
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { loadMapping } from "../../src/mapping/compiled-mapping.js";
+import { mappingJsonSchema } from "../../src/mapping/mapping-schema.js";
+import { REFERENCE_MAPPING, ROOT } from "../support/paths.js";
+
+const cli = (...args: string[]) =>
+  promisify(execFile)(process.execPath, [path.join(ROOT, "bin/bis-scim-bridge.js"), ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? "" } });
+
+describe("bis-scim-bridge CLI", () => {
+  it("lists its commands with --help", async () => {
+    const { stdout } = await cli("--help");
+    for (const command of ["serve", "entra-attributes", "mapping-schema"]) expect(stdout).toContain(command);
+  });
+
+  it("exits 2 on an unknown command", async () => {
+    await expect(cli("frobnicate")).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "frobnicate"') });
+  });
+
+  it("prints the Entra attribute table of the configured mapping, matching the BIS tutorial's required set", async () => {
+    const { stdout } = await cli("entra-attributes", "--json");
+    const rows = JSON.parse(stdout) as { attribute: string; type: string; required: boolean; filterable: string; bis: string }[];
+    expect(rows.filter((r) => r.required).map((r) => r.attribute).sort()).toEqual(
+      [
+        "userName",
+        "active",
+        "name.givenName",
+        "name.familyName",
+        'addresses[type eq "work"].region',
+        'addresses[type eq "work"].country',
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber",
+      ].sort(),
+    );
+    expect(rows.find((r) => r.attribute === "userName")).toMatchObject({ type: "String", filterable: "indexed", bis: "Users.Email" });
+    expect(rows.find((r) => r.attribute.endsWith("BIS:2.0:User:startdate"))).toMatchObject({ type: "DateTime" });
+    const table = (await cli("entra-attributes")).stdout;
+    expect(table.split("\n")[0]).toMatch(/^Attribute\s+Type\s+Required\s+Filterable\s+BIS$/);
+  });
+
+  it("reports a broken config with its key and a non-zero exit", async () => {
+    await expect(cli("entra-attributes", "--config", "/nonexistent/config.yaml")).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining("cannot read file") });
+  });
+});
+
+describe("the mapping JSON Schema", () => {
+  it("is committed up to date in mappings/mapping.schema.json, and the reference mapping points editors at it", () => {
+    expect(JSON.parse(readFileSync(path.join(ROOT, "mappings/mapping.schema.json"), "utf8"))).toEqual(mappingJsonSchema());
+    expect(readFileSync(REFERENCE_MAPPING, "utf8").split("\n")[0]).toBe("# yaml-language-server: $schema=./mapping.schema.json");
+    expect(loadMapping(REFERENCE_MAPPING).attributes.length).toBeGreaterThan(0);
+  });
+
+  it("describes the keys consultants edit, with the allowed values", () => {
+    const schema = mappingJsonSchema() as any;
+    expect(schema.required).toEqual(expect.arrayContaining(["version", "user", "attributes"]));
+    const attribute = schema.properties.attributes.items;
+    expect(attribute.properties.valueType.enum).toEqual(["string", "boolean", "date", "userReference"]);
+    expect(attribute.properties.filter.description).toMatch(/indexed/);
+    expect(schema.properties.delete.enum).toEqual(["soft", "hard"]);
+  });
+});
