@@ -12,14 +12,14 @@ const lookupSchema = z.strictObject({
   column: identifier.meta({ description: "Column on the user table holding the lookup's key." }),
   table: identifier,
   key: identifier,
-  name: identifier.meta({ description: "Column with the name Entra sends (e.g. DepartmentName)." }),
+  name: identifier.meta({ description: "Column with the name Entra sends (e.g. the department's name)." }),
   missing: z.enum(["create", "refuse"]).default("refuse").meta({ description: "A name BIS does not know yet: add it to the table, or refuse the request with 400." }),
 });
 
 const childSchema = z.strictObject({
   table: identifier,
   parent: identifier.meta({ description: "Column pointing at the user's key." }),
-  type: identifier.meta({ description: "Column telling the rows apart (e.g. PhoneType = WORK)." }),
+  type: identifier.meta({ description: "Column telling the rows apart (e.g. the phone type: WORK or MOBILE)." }),
   value: identifier,
 });
 
