@@ -6,6 +6,7 @@ import { findConfigFile, loadConfig } from "../config/config-loader.js";
 import { ConfigFileError } from "../config/yaml-source.js";
 import { loadMapping } from "../mapping/compiled-mapping.js";
 import { mappingJsonSchema } from "../mapping/mapping-schema.js";
+import { checkAgainstDatabase, formatFindings } from "./check.js";
 import { entraAttributeRows, formatTable } from "./entra-attributes.js";
 import { serve } from "./serve.js";
 
@@ -13,6 +14,8 @@ const HELP = `Usage: bis-scim-bridge <command> [--config FILE]
 
 Commands:
   serve              run the SCIM service (what npm start does)
+  check              check the mapping against the live database: tables, columns, lengths,
+                     NOT NULL columns, indexes for filterable attributes (exit 1 on errors)
   entra-attributes   print the attribute mapping to configure in Entra for this mapping
                      (--json for JSON)
   mapping-schema     print the JSON Schema of mapping files, for editor completion
@@ -33,6 +36,12 @@ async function run(argv: readonly string[]): Promise<number> {
         throw new Error(`could not start: ${error instanceof Error ? error.message : String(error)}`);
       }
       return 0;
+    case "check": {
+      const { config } = loadConfig(configFile(), process.env);
+      const findings = await checkAgainstDatabase(config, loadMapping(config.mapping));
+      process.stdout.write(rest.includes("--json") ? `${JSON.stringify(findings, null, 2)}\n` : formatFindings(findings));
+      return findings.some((f) => f.level === "error") ? 1 : 0;
+    }
     case "entra-attributes": {
       const { config } = loadConfig(configFile(), process.env);
       const rows = entraAttributeRows(loadMapping(config.mapping));

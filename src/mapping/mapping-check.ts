@@ -1,0 +1,161 @@
+/**
+ * Checks a compiled mapping against a live database's tables before go-live: every table and
+ * column exists, values fit, NOT NULL columns are covered, an index serves every filterable
+ * attribute. Errors break provisioning; warnings say what to improve, with the fix.
+ */
+import type { ColumnInfo, TableInfo } from "../store/sql/introspection/database-schema.js";
+import type { CompiledMapping, MappedAttribute } from "./compiled-mapping.js";
+
+export interface Finding {
+  readonly level: "error" | "warning";
+  /** What the finding is about: a mapping key or a table.column. */
+  readonly subject: string;
+  readonly message: string;
+  /** What to change: a mapping edit or the DDL to run. */
+  readonly fix?: string;
+}
+
+export interface CheckOptions {
+  /** The engine compares text case-sensitively, so case-insensitive filters need lower(column) indexes (PostgreSQL). */
+  readonly needsFoldedIndexes: boolean;
+}
+
+const BOOLEAN_TYPES = /^(bit|boolean|bool|tinyint|smallint|int|integer|number)$/;
+const DATE_TYPES = /^(date|datetime|datetime2|smalldatetime|timestamp|timestamp without time zone|timestamp with time zone|text|varchar|nvarchar|character varying)$/;
+const INTEGER_TYPES = /^(int|integer|bigint|smallint|tinyint|mediumint|numeric|decimal|number)$/;
+
+export function checkMapping(mapping: CompiledMapping, tables: readonly TableInfo[], options: CheckOptions): Finding[] {
+  const findings: Finding[] = [];
+  const table = (name: string) => tables.find((t) => t.name.toLowerCase() === name.toLowerCase());
+  const model = mapping.model;
+  const users = table(model.table);
+  if (!users) return [{ level: "error", subject: `user.table`, message: `table ${model.table} does not exist (tables: ${tables.map((t) => t.name).join(", ")})` }];
+  const column = (t: TableInfo, name: string) => t.columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
+  const requireColumn = (t: TableInfo | undefined, tableName: string, name: string | undefined, subject: string): ColumnInfo | undefined => {
+    if (!name) return undefined;
+    if (!t) return undefined;
+    const found = column(t, name);
+    if (!found) findings.push({ level: "error", subject, message: `column ${tableName}.${name} does not exist` });
+    return found;
+  };
+
+  for (const [key, name] of Object.entries({ key: model.keyColumn, email: model.emailColumn, created: model.createdColumn, modified: model.modifiedColumn, deleted: model.deletedColumn })) {
+    requireColumn(users, model.table, name, `user.${key}`);
+  }
+  for (const lookup of model.lookups) {
+    requireColumn(users, model.table, lookup.column, `lookups.${lookup.name}.column`);
+    const lookupTable = table(lookup.table);
+    if (!lookupTable) findings.push({ level: "error", subject: `lookups.${lookup.name}.table`, message: `table ${lookup.table} does not exist` });
+    requireColumn(lookupTable, lookup.table, lookup.keyColumn, `lookups.${lookup.name}.key`);
+    const nameColumn = requireColumn(lookupTable, lookup.table, lookup.nameColumn, `lookups.${lookup.name}.name`);
+    if (lookupTable && nameColumn && !hasIndexOn(lookupTable, nameColumn.name, false)) {
+      findings.push({ level: "warning", subject: `lookups.${lookup.name}`, message: `no index on ${lookup.table}.${lookup.nameColumn}: every write scans it`, fix: `CREATE INDEX IX_${lookup.table}_${lookup.nameColumn} ON ${lookup.table} (${lookup.nameColumn});` });
+    }
+  }
+  for (const child of model.children) {
+    const childTable = table(child.table);
+    if (!childTable) findings.push({ level: "error", subject: `children.${child.name}.table`, message: `table ${child.table} does not exist` });
+    for (const [key, name] of Object.entries({ parent: child.parentColumn, type: child.typeColumn, value: child.valueColumn })) {
+      requireColumn(childTable, child.table, name, `children.${child.name}.${key}`);
+    }
+  }
+  for (const dependent of model.dependents) {
+    const dependentTable = table(dependent.table);
+    if (!dependentTable) findings.push({ level: "error", subject: `dependents`, message: `table ${dependent.table} does not exist` });
+    requireColumn(dependentTable, dependent.table, dependent.column, `dependents`);
+  }
+
+  for (const [index, attribute] of mapping.attributes.entries()) {
+    findings.push(...checkAttribute(mapping, attribute, `attributes[${index}] (${attribute.name})`, users, table, options));
+  }
+  findings.push(...checkNotNullCoverage(mapping, users));
+  return findings;
+}
+
+function checkAttribute(
+  mapping: CompiledMapping,
+  attribute: MappedAttribute,
+  subject: string,
+  users: TableInfo,
+  table: (name: string) => TableInfo | undefined,
+  options: CheckOptions,
+): Finding[] {
+  const findings: Finding[] = [];
+  const field = attribute.field;
+  let target: { table: TableInfo; column: ColumnInfo } | undefined;
+  if (field.kind === "column" || field.kind === "key") {
+    const name = field.kind === "key" ? mapping.model.keyColumn : field.column;
+    const found = users.columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
+    if (!found) return [{ level: "error", subject, message: `column ${users.name}.${name} does not exist` }];
+    target = { table: users, column: found };
+  } else if (field.kind === "lookup") {
+    const lookup = mapping.model.lookups.find((l) => l.name === field.lookup)!;
+    const lookupTable = table(lookup.table);
+    const found = lookupTable?.columns.find((c) => c.name.toLowerCase() === lookup.nameColumn.toLowerCase());
+    if (lookupTable && found) target = { table: lookupTable, column: found };
+  } else {
+    const child = mapping.model.children.find((c) => c.name === field.child)!;
+    const childTable = table(child.table);
+    const found = childTable?.columns.find((c) => c.name.toLowerCase() === child.valueColumn.toLowerCase());
+    if (childTable && found) target = { table: childTable, column: found };
+  }
+  if (!target) return findings;
+  const { column } = target;
+  const where = `${target.table.name}.${column.name} (${column.type}${column.maxLength ? `(${column.maxLength})` : ""})`;
+  const valueType = attribute.entry.valueType;
+  if (valueType === "boolean" && !BOOLEAN_TYPES.test(column.type)) findings.push({ level: "error", subject, message: `${where} cannot hold a boolean` });
+  if (valueType === "date" && !DATE_TYPES.test(column.type)) findings.push({ level: "error", subject, message: `${where} cannot hold a date` });
+  if (valueType === "userReference" && !INTEGER_TYPES.test(column.type)) findings.push({ level: "warning", subject, message: `${where} holds a user reference but is not an integer like the user key` });
+  if (valueType === "string" && column.maxLength !== undefined && attribute.entry.write) {
+    const limit = attribute.entry.transform === "country-alpha2" ? 2 : attribute.entry.maxLength;
+    if (limit === undefined) {
+      findings.push({ level: "warning", subject, message: `${where} takes at most ${column.maxLength} characters; longer values would fail in the database`, fix: `add maxLength: ${column.maxLength} to the attribute` });
+    } else if (limit > column.maxLength) {
+      findings.push({ level: "error", subject, message: `maxLength ${limit} is longer than ${where}`, fix: `set maxLength: ${column.maxLength}` });
+    }
+  }
+  if (attribute.entry.filter === "indexed" && target.table === users) {
+    const folded = options.needsFoldedIndexes && !attribute.definition.caseExact && valueType === "string";
+    if (!hasIndexOn(users, column.name, folded)) {
+      const expression = folded ? `lower(${column.name})` : column.name;
+      findings.push({
+        level: "warning",
+        subject,
+        message: `filter: indexed, but no index on ${users.name}.${expression}: Entra's matching queries would scan the table`,
+        fix: `CREATE INDEX IX_${users.name}_${column.name}${folded ? "_lower" : ""} ON ${users.name} (${expression});`,
+      });
+    }
+  }
+  return findings;
+}
+
+/** A NOT NULL column nothing fills makes every create fail in the database. */
+function checkNotNullCoverage(mapping: CompiledMapping, users: TableInfo): Finding[] {
+  const model = mapping.model;
+  const managed = new Set([model.keyColumn, model.createdColumn, model.modifiedColumn, model.deletedColumn].filter(Boolean).map((c) => c!.toLowerCase()));
+  const written = new Map<string, MappedAttribute>();
+  for (const attribute of mapping.attributes) {
+    if (!attribute.entry.write) continue;
+    const column = attribute.field.kind === "column" ? attribute.field.column : attribute.field.kind === "lookup" ? model.lookups.find((l) => l.name === (attribute.field as { lookup: string }).lookup)!.column : undefined;
+    if (column) written.set(column.toLowerCase(), attribute);
+  }
+  return users.columns.flatMap((column): Finding[] => {
+    if (column.nullable || column.generated || managed.has(column.name.toLowerCase())) return [];
+    const attribute = written.get(column.name.toLowerCase());
+    if (!attribute) {
+      return [{ level: "error", subject: `${users.name}.${column.name}`, message: `NOT NULL without a default, and no attribute writes it: every create would fail`, fix: `map an attribute to ${column.name} with required: true` }];
+    }
+    if (!attribute.entry.required) {
+      return [{ level: "warning", subject: `${users.name}.${column.name}`, message: `NOT NULL, but ${attribute.name} is optional: a request without it would fail in the database`, fix: `add required: true to ${attribute.name}` }];
+    }
+    return [];
+  });
+}
+
+/** Whether an index leads with the column (or, folded, with lower(column)). */
+function hasIndexOn(table: TableInfo, column: string, folded: boolean): boolean {
+  return table.indexes.some((index) => {
+    const first = index.columns[0]?.toLowerCase().replace(/["`[\]]/g, "").replace(/::\w+/g, "");
+    return folded ? first === `lower(${column.toLowerCase()})` : first === column.toLowerCase() || table.primaryKey[0]?.toLowerCase() === column.toLowerCase();
+  });
+}

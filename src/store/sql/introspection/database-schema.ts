@@ -1,0 +1,58 @@
+/** A database's tables as the consultant tools need them: columns, lengths, NULLs, indexes. */
+import type { Knex } from "knex";
+import type { SqlEngine } from "../sql-config.js";
+import { mariadbSchema } from "./mariadb.js";
+import { mssqlSchema } from "./mssql.js";
+import { postgresSchema } from "./postgres.js";
+import { sqliteSchema } from "./sqlite.js";
+
+export interface ColumnInfo {
+  readonly name: string;
+  /** The engine's own type name, lower case (nvarchar, integer, bit, ...). */
+  readonly type: string;
+  readonly nullable: boolean;
+  /** Character length limit, when the type has one. */
+  readonly maxLength?: number;
+  /** A default or identity fills it when an insert leaves it out. */
+  readonly generated: boolean;
+}
+
+export interface IndexInfo {
+  readonly name: string;
+  /** Columns in key order; an expression (lower("Email")) appears as its text. */
+  readonly columns: readonly string[];
+  readonly unique: boolean;
+}
+
+export interface TableInfo {
+  readonly name: string;
+  readonly columns: readonly ColumnInfo[];
+  readonly indexes: readonly IndexInfo[];
+  readonly primaryKey: readonly string[];
+}
+
+export type SchemaReader = (db: Knex) => Promise<TableInfo[]>;
+
+const READERS: Record<SqlEngine, SchemaReader> = {
+  sqlite: sqliteSchema,
+  postgres: postgresSchema,
+  mariadb: mariadbSchema,
+  mssql: mssqlSchema,
+};
+
+/** Every user table of the connected database (the current schema on PostgreSQL and SQL Server). */
+export function readDatabaseSchema(db: Knex, engine: SqlEngine): Promise<TableInfo[]> {
+  return READERS[engine](db);
+}
+
+/** Groups rows of (table, column, ...) by table, keeping order. */
+export function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) groups.set(key(row), [...(groups.get(key(row)) ?? []), row]);
+  return groups;
+}
+
+/** Engines whose text comparison is case-sensitive: case-insensitive filters need lower(column) indexes there. */
+export function comparesCaseSensitively(engine: SqlEngine): boolean {
+  return engine === "postgres";
+}

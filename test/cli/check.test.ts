@@ -1,0 +1,78 @@
+/** `check` reads the live database's schema and reports what would break provisioning. */
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { stringify } from "yaml";
+import { expect, it } from "vitest";
+import { loadMapping } from "../../src/mapping/compiled-mapping.js";
+import { checkMapping } from "../../src/mapping/mapping-check.js";
+import { comparesCaseSensitively, readDatabaseSchema } from "../../src/store/sql/introspection/database-schema.js";
+import { storeOn } from "../store/store-fixtures.js";
+import { describeEachEngine } from "../support/databases.js";
+import { REFERENCE_MAPPING, ROOT } from "../support/paths.js";
+
+function mappingVariant(edit: (text: string) => string): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), "check-")), "mapping.yaml");
+  writeFileSync(file, edit(readFileSync(REFERENCE_MAPPING, "utf8")));
+  return file;
+}
+
+describeEachEngine("check", (engine) => {
+  const t = storeOn(engine);
+  const findingsFor = async (mappingFile: string) =>
+    checkMapping(loadMapping(mappingFile), await readDatabaseSchema(t.database.knex, engine), { needsFoldedIndexes: comparesCaseSensitively(engine) });
+
+  it("finds nothing wrong with the reference mapping on the reference schema", async () => {
+    expect(await findingsFor(REFERENCE_MAPPING)).toEqual([]);
+  });
+
+  it("names a missing column, an uncovered NOT NULL column and a length longer than the column", async () => {
+    const file = mappingVariant((text) =>
+      text
+        .replace("column: JobTitle, maxLength: 150", "column: JobTitel, maxLength: 150")
+        .replace("  - { scim: name.familyName, column: LastName, required: true, maxLength: 100 }\n", "")
+        .replace("column: City, maxLength: 100", "column: City, maxLength: 300")
+        .replace("column: Province, required: true, maxLength: 100", "column: Province, maxLength: 100"),
+    );
+    const findings = await findingsFor(file);
+    expect(findings).toContainEqual(expect.objectContaining({ level: "error", message: "column Users.JobTitel does not exist" }));
+    expect(findings).toContainEqual(expect.objectContaining({ level: "error", subject: "Users.LastName", message: expect.stringContaining("no attribute writes it") }));
+    expect(findings).toContainEqual(expect.objectContaining({ level: "warning", subject: "Users.Province", fix: 'add required: true to addresses[type eq "work"].region' }));
+    if (engine !== "sqlite") {
+      // The SQLite port declares TEXT without lengths; the server ports keep NVARCHAR(n)'s.
+      expect(findings).toContainEqual(expect.objectContaining({ level: "error", message: expect.stringMatching(/maxLength 300 is longer than Users\.City \(.*\(100\)\)/), fix: "set maxLength: 100" }));
+    }
+  });
+
+  it("warns with the DDL when no index serves a filterable attribute", async () => {
+    await t.database.knex.schema.alterTable("Users", (table) => table.dropIndex(["AzureObjectId"], "IX_Users_AzureObjectId"));
+    try {
+      const findings = await findingsFor(REFERENCE_MAPPING);
+      expect(findings).toEqual([
+        expect.objectContaining({
+          level: "warning",
+          subject: "attributes[2] (externalId)",
+          fix: "CREATE INDEX IX_Users_AzureObjectId ON Users (AzureObjectId);",
+        }),
+      ]);
+    } finally {
+      await t.database.knex.schema.alterTable("Users", (table) => table.index(["AzureObjectId"], "IX_Users_AzureObjectId"));
+    }
+  });
+
+  it("exits 1 from the command line when a finding would break provisioning", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "check-cli-"));
+    const config = (mapping: string) => {
+      const file = path.join(dir, `config-${path.basename(path.dirname(mapping))}.yaml`);
+      writeFileSync(file, stringify({ mapping, store: t.database.config }));
+      return file;
+    };
+    const cli = (file: string) => promisify(execFile)(process.execPath, [path.join(ROOT, "bin/bis-scim-bridge.js"), "check", "--config", file], { cwd: ROOT });
+    const good = await cli(config(REFERENCE_MAPPING));
+    expect(good.stdout).toContain("no findings");
+    const broken = mappingVariant((text) => text.replace("column: JobTitle,", "column: JobTitel,"));
+    await expect(cli(config(broken))).rejects.toMatchObject({ code: 1, stdout: expect.stringMatching(/ERROR\s+attributes\[7\] \(title\): column Users\.JobTitel does not exist/) });
+  });
+});
