@@ -1,9 +1,12 @@
-/** `check`: the configured mapping against the live BIS database, before go-live. */
+/** `check` and `introspect`: the live BIS database's schema, against a mapping or as a starter mapping. */
 import type { BridgeConfig } from "../config/config-schema.js";
 import type { CompiledMapping } from "../mapping/compiled-mapping.js";
 import { checkMapping, type Finding } from "../mapping/mapping-check.js";
+import { starterMapping } from "../mapping/starter-mapping.js";
 import { comparesCaseSensitively, readDatabaseSchema } from "../store/sql/introspection/database-schema.js";
 import { createSqlUserStore } from "../store/sql/sql-user-store.js";
+import { buildKnexConfig } from "../store/sql/sql-config.js";
+import knexFactory from "knex";
 
 export async function checkAgainstDatabase(config: BridgeConfig, mapping: CompiledMapping): Promise<Finding[]> {
   const store = createSqlUserStore(config.store, mapping.model);
@@ -20,4 +23,16 @@ export function formatFindings(findings: readonly Finding[]): string {
   const lines = findings.map((f) => `${f.level.toUpperCase().padEnd(7)} ${f.subject}: ${f.message}${f.fix ? `\n        fix: ${f.fix}` : ""}`);
   const errors = findings.filter((f) => f.level === "error").length;
   return `${lines.join("\n")}\n\n${errors} error(s), ${findings.length - errors} warning(s)\n`;
+}
+
+export async function introspectTable(config: BridgeConfig, tableName: string): Promise<string> {
+  const db = knexFactory(buildKnexConfig(config.store));
+  try {
+    const tables = await readDatabaseSchema(db, config.store.engine);
+    const table = tables.find((t) => t.name.toLowerCase() === tableName.toLowerCase());
+    if (!table) throw new Error(`no table ${tableName} (tables: ${tables.map((t) => t.name).join(", ")})`);
+    return starterMapping(table);
+  } finally {
+    await db.destroy();
+  }
 }

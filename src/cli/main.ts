@@ -6,7 +6,7 @@ import { findConfigFile, loadConfig } from "../config/config-loader.js";
 import { ConfigFileError } from "../config/yaml-source.js";
 import { loadMapping } from "../mapping/compiled-mapping.js";
 import { mappingJsonSchema } from "../mapping/mapping-schema.js";
-import { checkAgainstDatabase, formatFindings } from "./check.js";
+import { checkAgainstDatabase, formatFindings, introspectTable } from "./check.js";
 import { entraAttributeRows, formatTable } from "./entra-attributes.js";
 import { serve } from "./serve.js";
 
@@ -16,6 +16,8 @@ Commands:
   serve              run the SCIM service (what npm start does)
   check              check the mapping against the live database: tables, columns, lengths,
                      NOT NULL columns, indexes for filterable attributes (exit 1 on errors)
+  introspect --table NAME
+                     read the database's user table and print a starter mapping for it
   entra-attributes   print the attribute mapping to configure in Entra for this mapping
                      (--json for JSON)
   mapping-schema     print the JSON Schema of mapping files, for editor completion
@@ -41,6 +43,13 @@ async function run(argv: readonly string[]): Promise<number> {
       const findings = await checkAgainstDatabase(config, loadMapping(config.mapping));
       process.stdout.write(rest.includes("--json") ? `${JSON.stringify(findings, null, 2)}\n` : formatFindings(findings));
       return findings.some((f) => f.level === "error") ? 1 : 0;
+    }
+    case "introspect": {
+      const table = rest[rest.indexOf("--table") + 1];
+      if (!rest.includes("--table") || !table) throw new Error("introspect needs --table NAME (the user table)");
+      const { config } = loadConfig(configFile(), process.env);
+      process.stdout.write(await introspectTable(config, table));
+      return 0;
     }
     case "entra-attributes": {
       const { config } = loadConfig(configFile(), process.env);

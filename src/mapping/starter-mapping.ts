@@ -1,0 +1,108 @@
+/**
+ * A starter mapping for a user table, guessed from its column names, types and indexes: a
+ * consultant's first draft, to be reviewed, then proven with `check`. Unrecognised columns are
+ * listed as comments rather than guessed wrong.
+ */
+import type { ColumnInfo, TableInfo } from "../store/sql/introspection/database-schema.js";
+
+const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+const BIS = "urn:ietf:params:scim:schemas:extension:BIS:2.0:User";
+
+interface Guess {
+  readonly names: RegExp;
+  readonly scim: string;
+  readonly valueType?: "boolean" | "date" | "userReference";
+  readonly transform?: "country-alpha2";
+  /** The filter setting when an index leads with the column. */
+  readonly filter?: "indexed" | "refine";
+}
+
+// Column names are compared lower-case with _ and spaces removed.
+const ATTRIBUTE_GUESSES: readonly Guess[] = [
+  { names: /^(isactive|active|enabled|isenabled)$/, scim: "active", valueType: "boolean", filter: "refine" },
+  { names: /^(azureobjectid|externalid|objectid|entraid|aadobjectid|externalref)$/, scim: "externalId", filter: "indexed" },
+  { names: /^(firstname|givenname|forename|first)$/, scim: "name.givenName" },
+  { names: /^(middlename|middle)$/, scim: "name.middleName" },
+  { names: /^(lastname|surname|familyname|last)$/, scim: "name.familyName" },
+  { names: /^(jobtitle|title|position)$/, scim: "title" },
+  { names: /^(street|streetaddress|address|address1)$/, scim: 'addresses[type eq "work"].streetAddress' },
+  { names: /^(city|town|locality)$/, scim: 'addresses[type eq "work"].locality' },
+  { names: /^(province|state|region)$/, scim: 'addresses[type eq "work"].region' },
+  { names: /^(postalcode|postcode|zip|zipcode)$/, scim: 'addresses[type eq "work"].postalCode' },
+  { names: /^(countrycode|country)$/, scim: 'addresses[type eq "work"].country', transform: "country-alpha2" },
+  { names: /^(employeeno|employeenumber|empno|staffnumber|payrollnumber)$/, scim: `${ENTERPRISE}:employeeNumber`, filter: "indexed" },
+  { names: /^(supervisorid|managerid|supervisor|manager)$/, scim: `${ENTERPRISE}:manager`, valueType: "userReference", filter: "refine" },
+  { names: /^(startdate|hiredate|datehired)$/, scim: `${BIS}:startdate`, valueType: "date" },
+  { names: /^(terminationdate|enddate|leavedate|terminatedon)$/, scim: `${BIS}:terminationdate`, valueType: "date" },
+];
+
+const EMAIL = /^(email|emailaddress|mail|login|username)$/;
+const CREATED = /^(created|createdon|createdat|creationdate|datecreated)$/;
+const MODIFIED = /^(modified|modifiedon|modifiedat|updated|updatedon|updatedat|lastmodified|changedon)$/;
+const DELETED = /^(isdeleted|deleted|removed|isremoved)$/;
+
+const simple = (name: string) => name.toLowerCase().replace(/[_\s]/g, "");
+const flow = (entries: Record<string, string | number | boolean | undefined>) =>
+  `{ ${Object.entries(entries)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}: ${typeof v === "string" && /[\s:[\]{}#,"']/.test(v) ? `'${v.replaceAll("'", "''")}'` : v}`)
+    .join(", ")} }`;
+
+export function starterMapping(table: TableInfo): string {
+  const find = (pattern: RegExp) => table.columns.find((c) => pattern.test(simple(c.name)));
+  const key = table.primaryKey.length === 1 ? table.primaryKey[0] : undefined;
+  const email = find(EMAIL);
+  if (!key) throw new Error(`${table.name} has no single-column primary key; the bridge needs one for the SCIM id`);
+  if (!email) throw new Error(`no e-mail column recognised in ${table.name} (columns: ${table.columns.map((c) => c.name).join(", ")})`);
+  const indexed = (column: ColumnInfo) => table.indexes.some((i) => simple(i.columns[0] ?? "") === simple(column.name) || simple(i.columns[0] ?? "").includes(`lower(${simple(column.name)}`));
+  const [created, modified, deleted] = [find(CREATED), find(MODIFIED), find(DELETED)];
+  const used = new Set([key, email.name, created?.name, modified?.name, deleted?.name]);
+
+  const attributes: string[] = [
+    `  - ${flow({ scim: "userName", column: email.name, required: true, maxLength: email.maxLength, filter: indexed(email) ? "indexed" : undefined })}`,
+    `  - ${flow({ scim: 'emails[type eq "work"].value', column: email.name, write: false, filter: indexed(email) ? "indexed" : undefined })}`,
+  ];
+  for (const guess of ATTRIBUTE_GUESSES) {
+    const column = table.columns.find((c) => !used.has(c.name) && guess.names.test(simple(c.name)));
+    if (!column) continue;
+    used.add(column.name);
+    attributes.push(
+      `  - ${flow({
+        scim: guess.scim,
+        column: column.name,
+        valueType: guess.valueType,
+        transform: guess.transform,
+        required: !column.nullable && !column.generated ? true : undefined,
+        maxLength: guess.valueType || guess.transform ? undefined : column.maxLength,
+        filter: guess.filter === "indexed" ? (indexed(column) ? "indexed" : undefined) : guess.filter,
+      })}`,
+    );
+  }
+  const unmapped = table.columns.filter((c) => !used.has(c.name));
+  return [
+    `# yaml-language-server: $schema=./mapping.schema.json`,
+    `# Starter mapping for ${table.name}, guessed by \`bis-scim-bridge introspect\`. Review every line,`,
+    `# add lookups and child tables (docs/mapping.md), then run \`bis-scim-bridge check\`.`,
+    `version: 1`,
+    ``,
+    `user:`,
+    `  table: ${table.name}`,
+    `  key: ${key}`,
+    `  email: ${email.name}`,
+    ...(created ? [`  created: ${created.name}`] : []),
+    ...(modified ? [`  modified: ${modified.name}`] : []),
+    ...(deleted ? [`  deleted: ${deleted.name}`] : []),
+    ``,
+    `matching:`,
+    `  duplicates: conflict`,
+    ``,
+    `delete: ${deleted ? "soft" : "hard"}`,
+    ``,
+    `attributes:`,
+    ...attributes,
+    ...(unmapped.length > 0
+      ? [``, `# Columns not mapped yet (a lookup, a child table, or nothing for Entra):`, ...unmapped.map((c) => `#   ${c.name} ${c.type}${c.maxLength ? `(${c.maxLength})` : ""}${c.nullable ? "" : " NOT NULL"}`)]
+      : []),
+    ``,
+  ].join("\n");
+}
