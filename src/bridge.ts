@@ -14,7 +14,7 @@ import { createAuditTrail } from "./ops/audit-trail.js";
 import { createLogger, type Logger } from "./ops/logger.js";
 import { createMetrics, type BridgeMetrics } from "./ops/metrics.js";
 import { ensureDemoDatabase } from "./store/sql/demo-database.js";
-import { createSqlUserStore } from "./store/sql/sql-user-store.js";
+import { createSqlUserStore, type SqlUserStore } from "./store/sql/sql-user-store.js";
 import type { UserStore } from "./store/user-store.js";
 
 export interface RunningBridge {
@@ -47,9 +47,11 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     options.onGeneratedToken?.(tokens[0].token);
   }
   if (config.demo && config.store.engine === "sqlite") ensureDemoDatabase(config.store.file);
-  const store = createSqlUserStore(config.store, mapping.model);
+  const store = createSqlUserStore(config.store, mapping.model, { dryRun: config.dryRun });
+  if (config.dryRun) logDryRunWrites(store, logger);
   const metrics = createMetrics();
-  const audit = createAuditTrail(config.audit);
+  // A dry run writes nothing to BIS, so there is nothing to audit.
+  const audit = createAuditTrail({ ...config.audit, enabled: config.audit.enabled && !config.dryRun });
   const app = createApp({ server: config.server, auth: { tokens }, scim: config.scim, mapping, store, logger, metrics, audit });
 
   const server = createServer(config.server.tls, app);
@@ -94,4 +96,13 @@ function createServer(tls: ServerConfig["tls"], app: RequestListener): Server {
       ? { pfx: read("pfxFile", tls.pfxFile) }
       : { cert: read("certFile", tls.certFile), key: read("keyFile", tls.keyFile), ...(tls.caFile && { ca: read("caFile", tls.caFile) }) };
   return createHttpsServer({ ...material, passphrase: tls.passphrase, minVersion: "TLSv1.2" }, app);
+}
+
+/** Dry run: every statement that would change BIS is logged instead, with its parameters. */
+function logDryRunWrites(store: SqlUserStore, logger: Logger): void {
+  logger.warn("dry run: the bridge answers Entra, but every write to BIS is rolled back");
+  store.db.on("query", (query: { sql: string; bindings?: unknown[] }) => {
+    // SQLite's "UPDATE ... WHERE 0" only takes the write lock; it changes nothing.
+    if (/^\s*(insert|update|delete)\b/i.test(query.sql) && !/\bwhere 0$/i.test(query.sql)) logger.info("dry run: not written", { sql: query.sql, bindings: query.bindings ?? [] });
+  });
 }

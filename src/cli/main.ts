@@ -2,12 +2,14 @@
  * `npx bis-scim-bridge <command>`: one CLI over the same config as the server (same defaults,
  * same environment). Commands exit non-zero on anything that would break provisioning.
  */
+import { readFileSync } from "node:fs";
 import { findConfigFile, loadConfig } from "../config/config-loader.js";
 import { ConfigFileError } from "../config/yaml-source.js";
 import { loadMapping } from "../mapping/compiled-mapping.js";
 import { mappingJsonSchema } from "../mapping/mapping-schema.js";
 import { checkAgainstDatabase, formatFindings, introspectTable } from "./check.js";
 import { entraAttributeRows, formatTable } from "./entra-attributes.js";
+import { formatPreview, preview, previewRequestSchema } from "./preview.js";
 import { serve } from "./serve.js";
 
 const HELP = `Usage: bis-scim-bridge <command> [--config FILE]
@@ -16,6 +18,9 @@ Commands:
   serve              run the SCIM service (what npm start does)
   check              check the mapping against the live database: tables, columns, lengths,
                      NOT NULL columns, indexes for filterable attributes (exit 1 on errors)
+  preview FILE|-      what a SCIM request would do, without doing it: FILE (or - for stdin)
+                     holds {"method": "POST", "path": "/Users", "body": {...}}; prints the SQL
+                     statements with their parameters, in order, and the response
   introspect --table NAME
                      read the database's user table and print a starter mapping for it
   entra-attributes   print the attribute mapping to configure in Entra for this mapping
@@ -43,6 +48,16 @@ async function run(argv: readonly string[]): Promise<number> {
       const findings = await checkAgainstDatabase(config, loadMapping(config.mapping));
       process.stdout.write(rest.includes("--json") ? `${JSON.stringify(findings, null, 2)}\n` : formatFindings(findings));
       return findings.some((f) => f.level === "error") ? 1 : 0;
+    }
+    case "preview": {
+      const source = rest.find((arg, i) => !arg.startsWith("--") && rest[i - 1] !== "--config");
+      if (!source) throw new Error("preview needs a request file, or - for standard input");
+      const text = source === "-" ? readFileSync(0, "utf8") : readFileSync(source, "utf8");
+      const request = previewRequestSchema.parse(JSON.parse(text));
+      const { config } = loadConfig(configFile(), process.env);
+      const result = await preview(config, loadMapping(config.mapping), request);
+      process.stdout.write(rest.includes("--json") ? `${JSON.stringify(result, null, 2)}\n` : formatPreview(result));
+      return result.status < 400 ? 0 : 1;
     }
     case "introspect": {
       const table = rest[rest.indexOf("--table") + 1];

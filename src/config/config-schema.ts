@@ -97,6 +97,11 @@ export const configSchema = z.strictObject({
    * bearer token is generated (and printed once) when none is configured.
    */
   demo: z.boolean().default(false),
+  /**
+   * Answer Entra as usual, but roll every write back and log the statements it would have run:
+   * a rehearsal against the live BIS before go-live.
+   */
+  dryRun: z.boolean().default(false),
 });
 
 export type BridgeConfig = z.infer<typeof configSchema>;

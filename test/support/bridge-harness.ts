@@ -53,6 +53,7 @@ export interface TestBridgeOptions {
   readonly tokens?: unknown;
   /** Extra server settings (tls, allowFrom, failedAuthLimit, ...). */
   readonly server?: Record<string, unknown>;
+  readonly dryRun?: boolean;
 }
 
 export async function startTestBridge(options: TestBridgeOptions): Promise<TestBridge> {
@@ -64,6 +65,7 @@ export async function startTestBridge(options: TestBridgeOptions): Promise<TestB
     audit: { file: path.join(auditDir, "audit-%DATE%.log") },
     mapping: options.mapping ?? REFERENCE_MAPPING,
     store: options.store,
+    dryRun: options.dryRun,
   });
   const logs = new LogCapture();
   const bridge = await startBridge(config, { logger: createLogger({ level: "debug", format: "json", transports: [logs.transport] }) });

@@ -31,13 +31,20 @@ export interface SqlStoreOptions {
   readonly lockTimeoutMs: number;
   /** Extra attempts after a deadlock or serialization failure. */
   readonly deadlockRetries: number;
+  /** Run every write to its end, then roll it back: what would happen, with nothing written. */
+  readonly dryRun: boolean;
 }
 
-const DEFAULT_OPTIONS: SqlStoreOptions = { lockTimeoutMs: 10_000, deadlockRetries: 2 };
+const DEFAULT_OPTIONS: SqlStoreOptions = { lockTimeoutMs: 10_000, deadlockRetries: 2, dryRun: false };
+
+/** Thrown at the end of a dry-run write to roll its transaction back; carries the result. */
+class DryRunRollback<T> {
+  constructor(readonly result: T) {}
+}
 
 /** A store over its own knex pool, built from the validated config. */
-export function createSqlUserStore(config: SqlStoreConfig, model: UserTableModel): SqlUserStore {
-  return new SqlUserStore(config, model);
+export function createSqlUserStore(config: SqlStoreConfig, model: UserTableModel, options: Partial<SqlStoreOptions> = {}): SqlUserStore {
+  return new SqlUserStore(config, model, undefined, options);
 }
 
 export class SqlUserStore implements UserStore {
@@ -220,10 +227,13 @@ export class SqlUserStore implements UserStore {
     };
     for (let attempt = 0; ; attempt += 1) {
       try {
-        return await this.dialect.writeTransaction(this.db, options, (session: WriteSession) =>
-          work({ session, model: this.model, dialect: this.dialect, now: new Date() }),
-        );
+        return await this.dialect.writeTransaction(this.db, options, async (session: WriteSession) => {
+          const result = await work({ session, model: this.model, dialect: this.dialect, now: new Date() });
+          if (this.#options.dryRun) throw new DryRunRollback(result);
+          return result;
+        });
       } catch (error) {
+        if (error instanceof DryRunRollback) return error.result as T;
         const failure = error instanceof StoreError ? undefined : this.dialect.classifyFailure(error);
         if (failure?.kind === "retry" && attempt < this.#options.deadlockRetries) {
           await sleep(20 * (attempt + 1) * (0.5 + Math.random()));

@@ -1,0 +1,71 @@
+/**
+ * `preview`: what one SCIM request would do to BIS, without doing it. The request runs through
+ * the real bridge (HTTP, validation, mapping, store) on a store whose writes are rolled back at
+ * their end; every statement it sent, with its parameters, is reported in order.
+ */
+import { randomBytes } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { z } from "zod";
+import winston from "winston";
+import type { BridgeConfig } from "../config/config-schema.js";
+import { createApp } from "../http/app.js";
+import type { CompiledMapping } from "../mapping/compiled-mapping.js";
+import { createAuditTrail } from "../ops/audit-trail.js";
+import { createMetrics } from "../ops/metrics.js";
+import { ensureDemoDatabase } from "../store/sql/demo-database.js";
+import { createSqlUserStore } from "../store/sql/sql-user-store.js";
+
+export const previewRequestSchema = z.strictObject({
+  method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]),
+  /** Relative to the SCIM base URL, e.g. /Users or /Users/42?attributes=id. */
+  path: z.string().startsWith("/"),
+  body: z.unknown().optional(),
+});
+export type PreviewRequest = z.infer<typeof previewRequestSchema>;
+
+export interface PreviewResult {
+  readonly request: PreviewRequest;
+  readonly status: number;
+  readonly response: unknown;
+  readonly statements: readonly { readonly sql: string; readonly bindings: readonly unknown[] }[];
+}
+
+export async function preview(config: BridgeConfig, mapping: CompiledMapping, request: PreviewRequest): Promise<PreviewResult> {
+  if (config.demo && config.store.engine === "sqlite") ensureDemoDatabase(config.store.file);
+  const store = createSqlUserStore(config.store, mapping.model, { dryRun: true });
+  const statements: { sql: string; bindings: unknown[] }[] = [];
+  store.db.on("query", (query: { sql: string; bindings?: unknown[] }) => statements.push({ sql: query.sql, bindings: query.bindings ?? [] }));
+  const token = randomBytes(24).toString("base64url");
+  const app = createApp({
+    server: { ...config.server, allowFrom: [] },
+    auth: { tokens: [{ name: "preview", token }] },
+    scim: config.scim,
+    mapping,
+    store,
+    logger: winston.createLogger({ silent: true }),
+    metrics: createMetrics(),
+    audit: createAuditTrail({ ...config.audit, enabled: false }),
+  });
+  const server = app.listen(0, "127.0.0.1");
+  try {
+    await new Promise((resolve) => server.once("listening", resolve));
+    const { port } = server.address() as AddressInfo;
+    const response = await fetch(`http://127.0.0.1:${port}${config.server.basePath}${request.path}`, {
+      method: request.method,
+      headers: { authorization: `Bearer ${token}`, ...(request.body !== undefined && { "content-type": "application/scim+json" }) },
+      body: request.body === undefined ? undefined : JSON.stringify(request.body),
+    });
+    const text = await response.text();
+    return { request, status: response.status, response: text ? JSON.parse(text) : undefined, statements };
+  } finally {
+    server.close();
+    await store.close();
+  }
+}
+
+export function formatPreview(result: PreviewResult): string {
+  const lines = [`${result.request.method} ${result.request.path} -> ${result.status}`, "", "Statements, in order (all rolled back):"];
+  result.statements.forEach((s, i) => lines.push(`${String(i + 1).padStart(3)}. ${s.sql}`, `     ${JSON.stringify(s.bindings)}`));
+  lines.push("", "Response:", JSON.stringify(result.response, null, 2), "");
+  return lines.join("\n");
+}
