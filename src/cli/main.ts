@@ -10,6 +10,7 @@ import { mappingJsonSchema } from "../mapping/mapping-schema.js";
 import { checkAgainstDatabase, formatFindings, introspectTable } from "./check.js";
 import { entraAttributeRows, formatTable } from "./entra-attributes.js";
 import { formatPreview, preview, previewRequestSchema } from "./preview.js";
+import { formatReplay, loadSequences, replay, SHIPPED_SEQUENCES } from "./replay.js";
 import { serve } from "./serve.js";
 
 const HELP = `Usage: bis-scim-bridge <command> [--config FILE]
@@ -21,6 +22,9 @@ Commands:
   preview FILE|-      what a SCIM request would do, without doing it: FILE (or - for stdin)
                      holds {"method": "POST", "path": "/Users", "body": {...}}; prints the SQL
                      statements with their parameters, in order, and the response
+  replay --url URL [--token TOKEN] [--sequences DIR|FILE]
+                     run recorded Entra provisioning sequences (replay/*.json) against a
+                     running bridge and report each step; the token defaults to SCIM_BEARER_TOKEN
   introspect --table NAME
                      read the database's user table and print a starter mapping for it
   entra-attributes   print the attribute mapping to configure in Entra for this mapping
@@ -58,6 +62,15 @@ async function run(argv: readonly string[]): Promise<number> {
       const result = await preview(config, loadMapping(config.mapping), request);
       process.stdout.write(rest.includes("--json") ? `${JSON.stringify(result, null, 2)}\n` : formatPreview(result));
       return result.status < 400 ? 0 : 1;
+    }
+    case "replay": {
+      const option = (name: string) => (rest.includes(name) ? rest[rest.indexOf(name) + 1] : undefined);
+      const url = option("--url");
+      const token = option("--token") ?? process.env.SCIM_BEARER_TOKEN;
+      if (!url || !token) throw new Error("replay needs --url (the bridge's SCIM base URL) and --token (or SCIM_BEARER_TOKEN)");
+      const results = await replay(url, token, loadSequences(option("--sequences") ?? SHIPPED_SEQUENCES));
+      process.stdout.write(rest.includes("--json") ? `${JSON.stringify(results, null, 2)}\n` : formatReplay(results));
+      return results.every((r) => r.outcome === "passed") ? 0 : 1;
     }
     case "introspect": {
       const table = rest[rest.indexOf("--table") + 1];

@@ -1,0 +1,43 @@
+/** `replay` runs the shipped Entra sequences against a running bridge and reports each step. */
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { expect, it } from "vitest";
+import { bridgeOn, REFERENCE_MAPPING, startTestBridge, TEST_TOKEN } from "../support/bridge-harness.js";
+import { describeEachEngine } from "../support/databases.js";
+import { ROOT } from "../support/paths.js";
+
+const cli = (...args: string[]) => promisify(execFile)(process.execPath, [path.join(ROOT, "bin/bis-scim-bridge.js"), "replay", ...args], { cwd: ROOT });
+
+describeEachEngine("replay", (engine) => {
+  const t = bridgeOn(engine, { seed: true });
+
+  it("passes every step of the shipped sequences, both PATCH dialects included", async () => {
+    const { stdout } = await cli("--url", t.bridge.scimUrl, "--token", TEST_TOKEN, "--json");
+    const results = JSON.parse(stdout) as { sequence: string; step: string; outcome: string }[];
+    expect(new Set(results.map((r) => r.sequence))).toEqual(new Set(["Entra cycle, default PATCH dialect", "Entra cycle, aadOptscim062020 PATCH dialect", "No duplicate BIS user"]));
+    expect(results.filter((r) => r.outcome !== "passed")).toEqual([]);
+    expect(results.length).toBeGreaterThanOrEqual(25);
+  });
+
+  it("reports what was expected and what came back, and exits 1, when a bridge answers differently", async () => {
+    const mapping = path.join(mkdtempSync(path.join(tmpdir(), "replay-")), "adopt.yaml");
+    writeFileSync(mapping, readFileSync(REFERENCE_MAPPING, "utf8").replace("duplicates: conflict", "duplicates: adopt"));
+    const adopting = await startTestBridge({ store: t.db.config, mapping });
+    try {
+      const failure = await cli("--url", adopting.scimUrl, "--token", TEST_TOKEN, "--sequences", path.join(ROOT, "replay/duplicate-create.json")).catch((e) => e);
+      expect(failure.code).toBe(1);
+      expect(failure.stdout).toMatch(/FAIL create again, upper case\n\s+status: expected 409, got 201/);
+      expect(failure.stdout).toMatch(/skip still one user/);
+      expect(failure.stdout).toMatch(/1 passed, 1 failed, 2 skipped/);
+    } finally {
+      await adopting.close();
+    }
+  });
+
+  it("refuses to run without a token", async () => {
+    await expect(cli("--url", t.bridge.scimUrl)).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining("--token") });
+  });
+});
