@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { loadMapping } from "../../src/mapping/compiled-mapping.js";
 import { mappingJsonSchema } from "../../src/mapping/mapping-schema.js";
+import { BIS_REQUIRED_ATTRIBUTES } from "../support/bis-tutorial.js";
 import { REFERENCE_MAPPING, ROOT } from "../support/paths.js";
 
 const cli = (...args: string[]) =>
@@ -24,17 +25,7 @@ describe("bis-scim-bridge CLI", () => {
   it("prints the Entra attribute table of the configured mapping, matching the BIS tutorial's required set", async () => {
     const { stdout } = await cli("entra-attributes", "--json");
     const rows = JSON.parse(stdout) as { attribute: string; type: string; required: boolean; filterable: string; bis: string }[];
-    expect(rows.filter((r) => r.required).map((r) => r.attribute).sort()).toEqual(
-      [
-        "userName",
-        "active",
-        "name.givenName",
-        "name.familyName",
-        'addresses[type eq "work"].region',
-        'addresses[type eq "work"].country',
-        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber",
-      ].sort(),
-    );
+    expect(rows.filter((r) => r.required).map((r) => r.attribute).sort()).toEqual([...BIS_REQUIRED_ATTRIBUTES].sort());
     expect(rows.find((r) => r.attribute === "userName")).toMatchObject({ type: "String", filterable: "indexed", bis: "Users.Email" });
     expect(rows.find((r) => r.attribute.endsWith("BIS:2.0:User:startdate"))).toMatchObject({ type: "DateTime" });
     const table = (await cli("entra-attributes")).stdout;

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadMapping } from "../../src/mapping/compiled-mapping.js";
+import { BIS_REQUIRED_ATTRIBUTES } from "../support/bis-tutorial.js";
 import { REFERENCE_MAPPING } from "../support/paths.js";
 
 function variant(edit: (text: string) => string): string {
@@ -53,17 +54,7 @@ describe("the reference mapping", () => {
       expect(names).toContain(expected);
     }
     const required = mapping.attributes.filter((a) => a.entry.required).map((a) => a.name);
-    expect(required.sort()).toEqual(
-      [
-        "userName",
-        "active",
-        "name.givenName",
-        "name.familyName",
-        'addresses[type eq "work"].region',
-        'addresses[type eq "work"].country',
-        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber",
-      ].sort(),
-    );
+    expect(required.sort()).toEqual([...BIS_REQUIRED_ATTRIBUTES].sort());
   });
 });
 

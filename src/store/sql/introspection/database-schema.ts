@@ -45,8 +45,35 @@ export function readDatabaseSchema(db: Knex, engine: SqlEngine): Promise<TableIn
   return READERS[engine](db);
 }
 
-/** Groups rows of (table, column, ...) by table, keeping order. */
-export function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
+/** One column as a catalog query returns it, already in our terms. */
+export interface CatalogColumn extends ColumnInfo {
+  readonly table: string;
+}
+
+/** One key part of an index as a catalog query returns it, in key order. */
+export interface CatalogIndexPart {
+  readonly table: string;
+  readonly index: string;
+  readonly unique: boolean;
+  readonly primary: boolean;
+  readonly column: string;
+}
+
+/** Assembles tables from the flat rows of the catalog queries (information_schema and the like). */
+export function assembleTables(columns: readonly CatalogColumn[], indexParts: readonly CatalogIndexPart[]): TableInfo[] {
+  const indexesOf = groupBy(indexParts, (part) => part.table);
+  return [...groupBy(columns, (column) => column.table)].map(([name, rows]) => {
+    const indexes = [...groupBy(indexesOf.get(name) ?? [], (part) => part.index)];
+    return {
+      name,
+      columns: rows.map(({ table: _table, ...column }) => column),
+      primaryKey: indexes.find(([, parts]) => parts[0].primary)?.[1].map((p) => p.column) ?? [],
+      indexes: indexes.map(([index, parts]) => ({ name: index, unique: parts[0].unique, columns: parts.map((p) => p.column) })),
+    };
+  });
+}
+
+function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
   for (const row of rows) groups.set(key(row), [...(groups.get(key(row)) ?? []), row]);
   return groups;

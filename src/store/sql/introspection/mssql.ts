@@ -3,7 +3,7 @@
  * runs where this is developed: the statements are asserted as text in the tests.
  */
 import type { Knex } from "knex";
-import { groupBy, type TableInfo } from "./database-schema.js";
+import { assembleTables, type TableInfo } from "./database-schema.js";
 
 interface ColumnRow { TABLE_NAME: string; COLUMN_NAME: string; DATA_TYPE: string; IS_NULLABLE: string; CHARACTER_MAXIMUM_LENGTH: number | null; COLUMN_DEFAULT: string | null; IS_IDENTITY: number }
 interface IndexRow { TABLE_NAME: string; INDEX_NAME: string; IS_UNIQUE: boolean; IS_PRIMARY: boolean; COLUMN_NAME: string }
@@ -22,21 +22,16 @@ WHERE t.schema_id = SCHEMA_ID() AND i.name IS NOT NULL ORDER BY t.name, i.name, 
 export async function mssqlSchema(db: Knex): Promise<TableInfo[]> {
   const columns: ColumnRow[] = await db.raw(MSSQL_COLUMNS_SQL);
   const indexes: IndexRow[] = await db.raw(MSSQL_INDEXES_SQL);
-  const indexesOf = groupBy(indexes, (row) => row.TABLE_NAME);
-  return [...groupBy(columns, (row) => row.TABLE_NAME)].map(([name, rows]) => {
-    const byIndex = [...groupBy(indexesOf.get(name) ?? [], (row) => row.INDEX_NAME)];
-    return {
-      name,
-      columns: rows.map((c) => ({
-        name: c.COLUMN_NAME,
-        type: c.DATA_TYPE.toLowerCase(),
-        nullable: c.IS_NULLABLE === "YES",
-        // -1 is (max): no limit worth checking.
-        ...(c.CHARACTER_MAXIMUM_LENGTH !== null && c.CHARACTER_MAXIMUM_LENGTH > 0 && { maxLength: c.CHARACTER_MAXIMUM_LENGTH }),
-        generated: c.COLUMN_DEFAULT !== null || c.IS_IDENTITY === 1,
-      })),
-      primaryKey: byIndex.find(([, parts]) => parts[0].IS_PRIMARY)?.[1].map((p) => p.COLUMN_NAME) ?? [],
-      indexes: byIndex.map(([indexName, parts]) => ({ name: indexName, unique: Boolean(parts[0].IS_UNIQUE), columns: parts.map((p) => p.COLUMN_NAME) })),
-    };
-  });
+  return assembleTables(
+    columns.map((c) => ({
+      table: c.TABLE_NAME,
+      name: c.COLUMN_NAME,
+      type: c.DATA_TYPE.toLowerCase(),
+      nullable: c.IS_NULLABLE === "YES",
+      // -1 is (max): no limit worth checking.
+      ...(c.CHARACTER_MAXIMUM_LENGTH !== null && c.CHARACTER_MAXIMUM_LENGTH > 0 && { maxLength: c.CHARACTER_MAXIMUM_LENGTH }),
+      generated: c.COLUMN_DEFAULT !== null || c.IS_IDENTITY === 1,
+    })),
+    indexes.map((i) => ({ table: i.TABLE_NAME, index: i.INDEX_NAME, unique: Boolean(i.IS_UNIQUE), primary: Boolean(i.IS_PRIMARY), column: i.COLUMN_NAME })),
+  );
 }

@@ -1,6 +1,6 @@
 /** PostgreSQL: information_schema for columns, pg_index for indexes (expressions included). */
 import type { Knex } from "knex";
-import { groupBy, type TableInfo } from "./database-schema.js";
+import { assembleTables, type TableInfo } from "./database-schema.js";
 
 interface ColumnRow { table_name: string; column_name: string; data_type: string; is_nullable: string; character_maximum_length: number | null; column_default: string | null; is_identity: string }
 interface IndexRow { table_name: string; index_name: string; is_unique: boolean; is_primary: boolean; columns: string[] }
@@ -17,19 +17,17 @@ export async function postgresSchema(db: Knex): Promise<TableInfo[]> {
                   FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
                   WHERE t.relnamespace = current_schema()::regnamespace ORDER BY t.relname, i.relname`)
   ).rows;
-  const indexesOf = groupBy(indexes, (row) => row.table_name);
-  return [...groupBy(columns, (row) => row.table_name)].map(([name, rows]) => ({
-    name,
-    columns: rows.map((c) => ({
+  return assembleTables(
+    columns.map((c) => ({
+      table: c.table_name,
       name: c.column_name,
       type: c.data_type.toLowerCase(),
       nullable: c.is_nullable === "YES",
       ...(c.character_maximum_length !== null && { maxLength: c.character_maximum_length }),
       generated: c.column_default !== null || c.is_identity === "YES",
     })),
-    primaryKey: indexesOf.get(name)?.find((i) => i.is_primary)?.columns.map(unquote) ?? [],
-    indexes: (indexesOf.get(name) ?? []).map((i) => ({ name: i.index_name, unique: i.is_unique, columns: i.columns.map(unquote) })),
-  }));
+    indexes.flatMap((i) => i.columns.map((column) => ({ table: i.table_name, index: i.index_name, unique: i.is_unique, primary: i.is_primary, column: unquote(column) }))),
+  );
 }
 
 /** pg_get_indexdef quotes mixed-case names: "Email" -> Email; expressions stay as written. */
