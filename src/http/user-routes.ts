@@ -6,7 +6,7 @@ import { Router, type Request, type Response } from "express";
 import type { CompiledMapping } from "../mapping/compiled-mapping.js";
 import { translateStoreError } from "../mapping/error-translation.js";
 import { mapFilter } from "../mapping/filter-mapper.js";
-import { describeChanges, toBis, toScim } from "../mapping/user-mapper.js";
+import { deactivated, describeChanges, toBis, toScim } from "../mapping/user-mapper.js";
 import type { AuditEntry, AuditTrail } from "../ops/audit-trail.js";
 import type { Logger } from "../ops/logger.js";
 import type { BridgeMetrics } from "../ops/metrics.js";
@@ -19,7 +19,7 @@ import { ScimError } from "../scim/scim-error.js";
 import { parseUserResource, type ScimUserJson } from "../scim/user-resource.js";
 import type { BisUser, BisUserFields } from "../store/bis-user.js";
 import { BackendUnavailableError } from "../store/store-errors.js";
-import type { UserStore } from "../store/user-store.js";
+import type { DeleteMode, UserStore } from "../store/user-store.js";
 import type { ScimConfig } from "../config/config-schema.js";
 import { sendScim } from "./scim-response.js";
 
@@ -158,8 +158,17 @@ export function userRoutes(deps: UserRoutesDeps): Router {
     "/:id",
     audited("delete", async (req, res) => {
       res.locals.bisId = req.params.id;
-      const deleted = await call(() => store.delete(req.params.id as string, mapping.deleteMode), res.locals.requestId);
-      if (!deleted) throw notFound(req.params.id as string);
+      const id = req.params.id as string;
+      if (mapping.deleteMode === "deactivate") {
+        let before: BisUser | undefined;
+        const today = new Date().toISOString().slice(0, 10);
+        const after = await call(() => store.update(id, (current) => deactivated(mapping, (before = current), today)), res.locals.requestId);
+        if (!after) throw notFound(id);
+        res.status(204).end();
+        return { changes: describeChanges(mapping, before, after) };
+      }
+      const deleted = await call(() => store.delete(id, mapping.deleteMode as DeleteMode), res.locals.requestId);
+      if (!deleted) throw notFound(id);
       res.status(204).end();
       return { changes: [{ attribute: "(user)", old: "present", new: mapping.deleteMode === "soft" ? "deleted (flag)" : "removed" }] };
     }),

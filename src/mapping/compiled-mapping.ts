@@ -9,7 +9,7 @@ import { URN } from "../scim/schema-urns.js";
 import { ScimError } from "../scim/scim-error.js";
 import type { ChildModel, LookupModel, UserTableModel } from "../store/store-model.js";
 import type { Field } from "../store/user-query.js";
-import type { DeleteMode, DuplicatePolicy } from "../store/user-store.js";
+import type { DuplicatePolicy } from "../store/user-store.js";
 import { ConfigFileError, describeKey, readYaml, validateYaml, type YamlSource } from "../config/yaml-source.js";
 import { mappingSchema, type AttributeEntry, type MappingFile } from "./mapping-schema.js";
 
@@ -38,7 +38,8 @@ export interface CompiledMapping {
   readonly model: UserTableModel;
   readonly attributes: readonly MappedAttribute[];
   readonly duplicates: DuplicatePolicy;
-  readonly deleteMode: DeleteMode;
+  /** soft and hard are the store's deletes; deactivate is an update (active off, termination date today). */
+  readonly deleteMode: MappingFile["delete"];
 }
 
 export function loadMapping(file: string): CompiledMapping {
@@ -55,6 +56,9 @@ export function loadMapping(file: string): CompiledMapping {
     }
   });
   problems.push(...checkWhole(source, mapping, attributes));
+  if (mapping.delete === "deactivate" && !attributes.some((a) => a.target.attribute === "active" && a.field.kind === "column")) {
+    problems.push(`${describeKey(source, ["delete"])}: delete: deactivate needs the active attribute mapped to a column`);
+  }
   if (problems.length > 0) throw new ConfigFileError(file, problems);
   return {
     file,

@@ -60,7 +60,7 @@ export const mappingSchema = z.strictObject({
       duplicates: z.enum(["conflict", "adopt"]).default("conflict").meta({ description: "A create whose e-mail exists: answer 409 (conflict) or take over that user (adopt)." }),
     })
     .default({ duplicates: "conflict" }),
-  delete: z.enum(["soft", "hard"]).default("soft").meta({ description: "DELETE marks the user deleted (soft) or removes the row (hard; refused while dependents exist)." }),
+  delete: z.enum(["soft", "hard", "deactivate"]).default("soft").meta({ description: "DELETE marks the user deleted (soft), removes the row (hard; refused while dependents exist), or only disables it and sets its termination date to today (deactivate; the user stays visible)." }),
   lookups: z.record(z.string(), lookupSchema).default({}),
   children: z.record(z.string(), childSchema).default({}),
   dependents: z.array(z.strictObject({ table: identifier, column: identifier })).default([]).meta({ description: "Tables whose rows point at users (e.g. training records): never touched, and they block a hard delete." }),

@@ -111,3 +111,17 @@ export function describeChanges(mapping: CompiledMapping, before: BisUser | unde
     .filter((name) => old[name] !== now[name])
     .map((name) => ({ attribute: name, ...(name in old && { old: old[name] }), ...(name in now && { new: now[name] }) }));
 }
+
+/**
+ * The fields of a user deactivated instead of deleted: active off, and the termination date
+ * (the BIS extension's terminationdate, when mapped) set to `today` unless one is already set.
+ */
+export function deactivated(mapping: CompiledMapping, user: BisUser, today: string): BisUserFields {
+  const fields: Record<string, ColumnValue> = { ...user.fields };
+  for (const attribute of mapping.attributes) {
+    if (attribute.field.kind !== "column" || !attribute.entry.write) continue;
+    if (attribute.target.schema === URN.user && attribute.target.attribute === "active") fields[attribute.field.column] = false;
+    if (attribute.target.schema === URN.bisUser && attribute.target.attribute === "terminationdate") fields[attribute.field.column] ??= today;
+  }
+  return { fields, children: user.children };
+}

@@ -160,6 +160,26 @@ describe("the hard-delete policy", () => {
   });
 });
 
+describe("the deactivate delete policy", () => {
+  const mapping = path.join(mkdtempSync(path.join(tmpdir(), "deactivate-")), "deactivate.yaml");
+  writeFileSync(mapping, readFileSync(REFERENCE_MAPPING, "utf8").replace("delete: soft", "delete: deactivate"));
+  const t = bridgeOn("sqlite", { seed: true, mapping });
+
+  it("disables the user and sets its termination date to today, keeping it visible and its records", async () => {
+    const created = await t.bridge.request("POST", "/Users", entraUser("leaver@contoso.com"));
+    const records = await t.db.knex("TrainingRecords").orderBy("RecordID");
+    expect((await t.bridge.request("DELETE", `/Users/${created.body.id}`)).status).toBe(204);
+    const read = await t.bridge.request("GET", `/Users/${created.body.id}`);
+    expect(read.status).toBe(200);
+    expect(read.body.active).toBe(false);
+    expect(read.body["urn:ietf:params:scim:schemas:extension:BIS:2.0:User"].terminationdate).toBe(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
+    const row = await t.db.knex("Users").where("UserID", Number(created.body.id)).first();
+    expect([Number(row.IsActive), Number(row.IsDeleted)]).toEqual([0, 0]);
+    expect(await t.db.knex("TrainingRecords").orderBy("RecordID")).toEqual(records);
+    expect((await t.bridge.request("DELETE", "/Users/999999")).status).toBe(404);
+  });
+});
+
 describe("when BIS cannot be reached", () => {
   const t = {} as { bridge: TestBridge };
 

@@ -85,6 +85,11 @@ describe("mapping errors name file, line and key", () => {
     expect(() => loadMapping(file)).toThrowError(/key attributes\[7\]: give exactly one of column, lookup or child/);
   });
 
+  it("delete: deactivate without an active column", () => {
+    const file = variant((t) => t.replace("delete: soft", "delete: deactivate").replace("  - { scim: active, column: IsActive, valueType: boolean, required: true, filter: refine }\n", ""));
+    expect(() => loadMapping(file)).toThrowError(/line \d+, key delete: delete: deactivate needs the active attribute/);
+  });
+
   it("YAML syntax errors with their line", () => {
     const file = variant((t) => t.replace("version: 1", "version: [1"));
     expect(() => loadMapping(file)).toThrowError(/line \d+:/);
