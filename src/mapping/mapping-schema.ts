@@ -24,7 +24,16 @@ const childSchema = z.strictObject({
 });
 
 export const VALUE_TYPES = ["string", "boolean", "date", "userReference"] as const;
-export const TRANSFORMS = ["country-alpha2", "trim", "lower", "upper"] as const;
+export const TRANSFORMS = ["country-alpha2", "phone-e164", "trim", "lower", "upper"] as const;
+
+function isRegExp(pattern: string, flags: string): boolean {
+  try {
+    new RegExp(pattern, flags);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const attributeSchema = z
   .strictObject({
@@ -34,7 +43,17 @@ const attributeSchema = z
     child: z.string().optional().meta({ description: "Name of an entry under `children`." }),
     type: z.string().optional().meta({ description: "Value of the child's type column for this attribute (e.g. MOBILE)." }),
     valueType: z.enum(VALUE_TYPES).default("string").meta({ description: "How the column holds the value; userReference: another BIS user's key (the manager)." }),
-    transform: z.enum(TRANSFORMS).optional().meta({ description: "country-alpha2: ISO 3166-1 alpha-2 or alpha-3 in, alpha-2 stored; trim, lower, upper." }),
+    transform: z.enum(TRANSFORMS).optional().meta({ description: "country-alpha2: ISO 3166-1 alpha-2 or alpha-3 in, alpha-2 stored; phone-e164: a phone number stored as +<country><number>; trim, lower, upper." }),
+    defaultCountry: z.string().regex(/^[A-Z]{2}$/, "an ISO 3166-1 alpha-2 code").optional().meta({ description: "For phone-e164: the country of numbers written without +<country code>." }),
+    replace: z
+      .strictObject({ pattern: z.string().min(1), with: z.string(), flags: z.string().regex(/^[gimsu]*$/).default("g") })
+      .refine((r) => isRegExp(r.pattern, r.flags), { message: "pattern is not a valid regular expression", path: ["pattern"] })
+      .optional()
+      .meta({ description: "A regular-expression replacement applied to values written to BIS ($1.. refer to groups)." }),
+    values: z
+      .record(z.string(), z.string())
+      .optional()
+      .meta({ description: "A closed map from SCIM values to BIS values (read back in reverse); any other value is refused." }),
     required: z.boolean().default(false).meta({ description: "BIS cannot store a user without it: requests lacking it get 400 invalidValue." }),
     maxLength: z.number().int().positive().optional().meta({ description: "The column's length; longer values get 400 instead of a truncation or a database error." }),
     write: z.boolean().default(true).meta({ description: "false: returned to Entra but never written from this attribute (another one owns the column)." }),
@@ -43,7 +62,9 @@ const attributeSchema = z
   .refine((a) => [a.column, a.lookup, a.child].filter(Boolean).length === 1, {
     message: "give exactly one of column, lookup or child",
   })
-  .refine((a) => !a.child || a.type, { message: "a child attribute needs the child row's type", path: ["type"] });
+  .refine((a) => !a.child || a.type, { message: "a child attribute needs the child row's type", path: ["type"] })
+  .refine((a) => a.transform !== "phone-e164" || a.defaultCountry, { message: "phone-e164 needs defaultCountry for numbers without a country code", path: ["defaultCountry"] })
+  .refine((a) => !(a.values || a.replace) || a.valueType === "string", { message: "values and replace apply to string attributes", path: ["values"] });
 
 export const mappingSchema = z.strictObject({
   version: z.literal(1),

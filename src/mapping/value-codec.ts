@@ -3,6 +3,9 @@
  * transform. Encoding failures are reported as a rule (the caller names the attribute).
  */
 import countries from "i18n-iso-countries";
+import { parsePhoneNumberWithError } from "libphonenumber-js";
+
+type PhoneCountry = Parameters<typeof parsePhoneNumberWithError>[1];
 import type { ColumnValue } from "../store/bis-user.js";
 import type { AttributeEntry } from "./mapping-schema.js";
 
@@ -34,10 +37,23 @@ export function toCountryAlpha2(text: string): string {
   throw new ValueRuleError(`"${text}" is not an ISO 3166-1 alpha-2 or alpha-3 country code`);
 }
 
+/** Any format a person writes (+1 403 555 0100, (403) 555-0100) -> E.164 (+14035550100). */
+export function toE164(text: string, defaultCountry: string): string {
+  try {
+    const phone = parsePhoneNumberWithError(text, defaultCountry as PhoneCountry);
+    if (phone.isPossible()) return phone.number;
+  } catch {
+    // reported below
+  }
+  throw new ValueRuleError(`"${text}" is not a phone number (with ${defaultCountry} as the default country)`);
+}
+
 function applyTransform(entry: AttributeEntry, text: string): string {
   switch (entry.transform) {
     case "country-alpha2":
       return toCountryAlpha2(text);
+    case "phone-e164":
+      return toE164(text, entry.defaultCountry!);
     case "trim":
       return text.trim();
     case "lower":
@@ -47,6 +63,18 @@ function applyTransform(entry: AttributeEntry, text: string): string {
     default:
       return text;
   }
+}
+
+/** The transform, then the replacement, then the value map: SCIM text -> BIS text. */
+function toBisText(entry: AttributeEntry, value: string): string {
+  let text = applyTransform(entry, value);
+  if (entry.replace) text = text.replace(new RegExp(entry.replace.pattern, entry.replace.flags), entry.replace.with);
+  if (entry.values) {
+    const mapped = entry.values[text];
+    if (mapped === undefined) throw new ValueRuleError(`must be one of ${Object.keys(entry.values).map((v) => JSON.stringify(v)).join(", ")}, not ${JSON.stringify(text)}`);
+    text = mapped;
+  }
+  return text;
 }
 
 /** SCIM value (already type-checked by the SCIM stage) -> column value. */
@@ -67,7 +95,7 @@ export function encodeValue(entry: AttributeEntry, value: unknown): ColumnValue 
     }
     default: {
       if (typeof value !== "string") throw new ValueRuleError("must be a string");
-      const text = applyTransform(entry, value);
+      const text = toBisText(entry, value);
       if (entry.maxLength !== undefined && text.length > entry.maxLength) {
         throw new ValueRuleError(`is ${text.length} characters long; BIS allows at most ${entry.maxLength}`);
       }
@@ -84,8 +112,12 @@ export function decodeValue(entry: AttributeEntry, value: unknown): string | boo
       return toBoolean(value);
     case "date":
       return `${String(value).slice(0, 10)}T00:00:00Z`;
-    default:
-      return String(value);
+    default: {
+      const text = String(value);
+      // A value map reads back in reverse, so Entra sees the value it sent.
+      const scim = entry.values && Object.entries(entry.values).find(([, bis]) => bis === text)?.[0];
+      return scim ?? text;
+    }
   }
 }
 

@@ -160,6 +160,33 @@ describe("the hard-delete policy", () => {
   });
 });
 
+describe("transforms and value maps in a mapping", () => {
+  const mapping = path.join(mkdtempSync(path.join(tmpdir(), "transforms-")), "transforms.yaml");
+  writeFileSync(
+    mapping,
+    readFileSync(REFERENCE_MAPPING, "utf8")
+      .replace("child: phones, type: WORK, maxLength: 40", "child: phones, type: WORK, maxLength: 40, transform: phone-e164, defaultCountry: CA")
+      .replace("{ scim: title, column: JobTitle, maxLength: 150 }", "{ scim: title, column: JobTitle, maxLength: 150, values: { Operator: OP, Supervisor: SUP } }"),
+  );
+  const t = bridgeOn("sqlite", { seed: true, mapping });
+
+  it("stores E.164 phones and mapped values, and answers the SCIM values", async () => {
+    const created = await t.bridge.request("POST", "/Users", entraUser("transformed@contoso.com", { phoneNumbers: [{ type: "work", value: "(403) 555-0100" }] }));
+    expect(created.status).toBe(201);
+    expect(created.body.title).toBe("Operator");
+    expect(created.body.phoneNumbers).toEqual([{ type: "work", value: "+14035550100" }]);
+    const row = await t.db.knex("Users").where("UserID", Number(created.body.id)).first();
+    expect(row.JobTitle).toBe("OP");
+    expect(await t.db.knex("UserPhones").where("UserID", Number(created.body.id)).select("Number")).toEqual([{ Number: "+14035550100" }]);
+  });
+
+  it("refuses a value outside the map, naming the allowed ones", async () => {
+    const response = await t.bridge.request("POST", "/Users", entraUser("unmapped@contoso.com", { title: "Janitor" }));
+    expect(response.status).toBe(400);
+    expect(response.body.detail).toBe('title must be one of "Operator", "Supervisor", not "Janitor"');
+  });
+});
+
 describe("the deactivate delete policy", () => {
   const mapping = path.join(mkdtempSync(path.join(tmpdir(), "deactivate-")), "deactivate.yaml");
   writeFileSync(mapping, readFileSync(REFERENCE_MAPPING, "utf8").replace("delete: soft", "delete: deactivate"));

@@ -90,6 +90,15 @@ describe("mapping errors name file, line and key", () => {
     expect(() => loadMapping(file)).toThrowError(/line \d+, key delete: delete: deactivate needs the active attribute/);
   });
 
+  it("a replacement that is no regular expression, and a phone transform without its country", () => {
+    const file = variant((t) =>
+      t
+        .replace("{ scim: title, column: JobTitle, maxLength: 150 }", "{ scim: title, column: JobTitle, maxLength: 150, replace: { pattern: '([a-z', with: '' } }")
+        .replace("child: phones, type: WORK, maxLength: 40", "child: phones, type: WORK, maxLength: 40, transform: phone-e164"),
+    );
+    expect(() => loadMapping(file)).toThrowError(/key attributes\[7\]\.replace\.pattern: pattern is not a valid regular expression[\s\S]*key attributes\[13\]\.defaultCountry: phone-e164 needs defaultCountry/);
+  });
+
   it("YAML syntax errors with their line", () => {
     const file = variant((t) => t.replace("version: 1", "version: [1"));
     expect(() => loadMapping(file)).toThrowError(/line \d+:/);
