@@ -50,6 +50,6 @@ describe("the mapping JSON Schema", () => {
     const attribute = schema.properties.attributes.items;
     expect(attribute.properties.valueType.enum).toEqual(["string", "boolean", "date", "userReference"]);
     expect(attribute.properties.filter.description).toMatch(/indexed/);
-    expect(schema.properties.delete.enum).toEqual(["soft", "hard"]);
+    expect(schema.properties.delete.enum).toEqual(["soft", "hard", "deactivate"]);
   });
 });
