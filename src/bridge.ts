@@ -9,13 +9,13 @@ import { createServer as createHttpsServer } from "node:https";
 import { readFileSync } from "node:fs";
 import type { BridgeConfig, ServerConfig } from "./config/config-schema.js";
 import { createApp } from "./http/app.js";
-import { loadMapping, type CompiledMapping } from "./mapping/compiled-mapping.js";
+import { LiveMapping } from "./live-mapping.js";
+import type { CompiledMapping } from "./mapping/compiled-mapping.js";
 import { createAuditTrail } from "./ops/audit-trail.js";
 import { createLogger, type Logger } from "./ops/logger.js";
 import { createMetrics, type BridgeMetrics } from "./ops/metrics.js";
 import { ensureDemoDatabase } from "./store/sql/demo-database.js";
 import { createSqlUserStore, type SqlUserStore } from "./store/sql/sql-user-store.js";
-import type { UserStore } from "./store/user-store.js";
 
 export interface RunningBridge {
   /** The SCIM base URL, e.g. http://127.0.0.1:8080/scim/v2 (Entra's Tenant URL). */
@@ -24,7 +24,9 @@ export interface RunningBridge {
   /** The tokens in force (including a generated demo token). */
   readonly tokens: readonly string[];
   readonly mapping: CompiledMapping;
-  readonly store: UserStore;
+  readonly store: SqlUserStore;
+  /** Loads the mapping file again (as SIGHUP does); false when it is refused. */
+  reloadMapping(): boolean;
   readonly logger: Logger;
   readonly metrics: BridgeMetrics;
   close(): Promise<void>;
@@ -39,7 +41,6 @@ export interface StartOptions {
 
 export async function startBridge(config: BridgeConfig, options: StartOptions = {}): Promise<RunningBridge> {
   const logger = options.logger ?? createLogger(config.log);
-  const mapping = loadMapping(config.mapping);
   let tokens = config.auth.tokens;
   if (tokens.length === 0) {
     if (!config.demo) throw new Error("auth.tokens: no bearer token configured; set SCIM_BEARER_TOKEN");
@@ -47,12 +48,33 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     options.onGeneratedToken?.(tokens[0].token);
   }
   if (config.demo && config.store.engine === "sqlite") ensureDemoDatabase(config.store.file);
-  const store = createSqlUserStore(config.store, mapping.model, { dryRun: config.dryRun });
-  if (config.dryRun) logDryRunWrites(store, logger);
+  const live = new LiveMapping(
+    config.mapping,
+    (model) => {
+      const store = createSqlUserStore(config.store, model, { dryRun: config.dryRun });
+      if (config.dryRun) logDryRunWrites(store, logger);
+      return store;
+    },
+    logger,
+  );
+  if (config.mappingReload) live.watch();
   const metrics = createMetrics();
   // A dry run writes nothing to BIS, so there is nothing to audit.
   const audit = createAuditTrail({ ...config.audit, enabled: config.audit.enabled && !config.dryRun });
-  const app = createApp({ server: config.server, auth: { tokens }, scim: config.scim, mapping, store, logger, metrics, audit });
+  const app = createApp({
+    server: config.server,
+    auth: { tokens },
+    scim: config.scim,
+    get mapping() {
+      return live.mapping;
+    },
+    get store() {
+      return live.store;
+    },
+    logger,
+    metrics,
+    audit,
+  });
 
   const server = createServer(config.server.tls, app);
   await new Promise<void>((resolve, reject) => {
@@ -64,19 +86,25 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
   const scimUrl = `${config.server.tls ? "https" : "http"}://${host}:${port}${config.server.basePath}`;
   logger.info("bridge listening", { scimUrl, engine: config.store.engine, mapping: config.mapping });
 
+
   return {
     scimUrl,
     port,
     tokens: tokens.map((t) => t.token),
-    mapping,
-    store,
+    get mapping() {
+      return live.mapping;
+    },
+    get store() {
+      return live.store;
+    },
+    reloadMapping: () => live.reload(),
     logger,
     metrics,
     async close() {
       // Finish in-flight requests, then release the database pool.
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
-      await Promise.all([store.close(), audit.close()]);
+      await Promise.all([live.close(), audit.close()]);
     },
   };
 }

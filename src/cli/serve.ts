@@ -20,6 +20,7 @@ export async function serve(file: string): Promise<void> {
       () => process.exit(1),
     );
   };
+  process.on("SIGHUP", () => bridge.reloadMapping());
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
 }

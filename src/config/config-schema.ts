@@ -91,6 +91,8 @@ export const configSchema = z.strictObject({
   audit: auditConfigSchema.default(auditConfigSchema.parse({})),
   /** The YAML mapping file, relative to the config file. */
   mapping: z.string().min(1),
+  /** Reload the mapping when its file changes (SIGHUP reloads it too); a bad one is refused. */
+  mappingReload: z.boolean().default(true),
   store: sqlStoreConfigSchema,
   /**
    * Run on the embedded demo BIS: the SQLite file is created and seeded when missing, and a

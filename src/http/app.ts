@@ -17,6 +17,7 @@ import { healthRoutes } from "./health-routes.js";
 import { requestLog } from "./request-log.js";
 import { userRoutes } from "./user-routes.js";
 
+/** `mapping` and `store` are read per request, so they may be getters that follow a reload. */
 export interface AppDeps {
   readonly server: ServerConfig;
   readonly auth: AuthConfig;
@@ -39,7 +40,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(helmet());
   app.use(requestLog(deps.logger, deps.metrics));
-  app.use(healthRoutes(deps.store, deps.metrics));
+  app.use(healthRoutes({ ping: () => deps.store.ping() }, deps.metrics));
 
   const scim = express.Router();
   scim.use(clientAllowList(deps.server.allowFrom));
@@ -47,8 +48,24 @@ export function createApp(deps: AppDeps): express.Express {
   scim.use(authThrottle(deps.server.failedAuthLimit, tokenName));
   scim.use(bearerAuth(tokenName));
   scim.use(express.json({ type: ["application/scim+json", "application/json", "application/*+json"], limit: deps.server.bodyLimit }));
-  scim.use("/Users", userRoutes({ ...deps, baseUrl }));
-  scim.use(discoveryRoutes(deps.mapping, (req) => ({ baseUrl: baseUrl(req), maxResults: deps.scim.maxPageSize })));
+  scim.use(
+    "/Users",
+    userRoutes({
+      // Getters, not copies: the mapping (and its store) may be reloaded while the app runs.
+      get mapping() {
+        return deps.mapping;
+      },
+      get store() {
+        return deps.store;
+      },
+      scim: deps.scim,
+      logger: deps.logger,
+      metrics: deps.metrics,
+      audit: deps.audit,
+      baseUrl,
+    }),
+  );
+  scim.use(discoveryRoutes(() => deps.mapping, (req) => ({ baseUrl: baseUrl(req), maxResults: deps.scim.maxPageSize })));
   scim.use((req) => {
     throw ScimError.notFound(`no SCIM endpoint ${req.method} ${req.path}; this bridge serves /Users, /Schemas, /ResourceTypes and /ServiceProviderConfig`);
   });

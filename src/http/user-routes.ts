@@ -34,7 +34,8 @@ export interface UserRoutesDeps {
 }
 
 export function userRoutes(deps: UserRoutesDeps): Router {
-  const { mapping, store, logger } = deps;
+  // deps.mapping and deps.store are read per request, never captured: a reloaded mapping applies to the next request.
+  const { logger } = deps;
   const router = Router();
 
   /** Runs a store call, turning its typed failures into SCIM errors. */
@@ -46,12 +47,12 @@ export function userRoutes(deps: UserRoutesDeps): Router {
         logger.warn("BIS unavailable", { requestId, reason: error.message });
         deps.metrics.backendErrors.inc({ reason: "unavailable" });
       }
-      throw translateStoreError(mapping, error);
+      throw translateStoreError(deps.mapping, error);
     }
   }
 
   function render(req: Request, user: BisUser): ScimUserJson {
-    return toScim(mapping, user, { baseUrl: deps.baseUrl(req) });
+    return toScim(deps.mapping, user, { baseUrl: deps.baseUrl(req) });
   }
 
   function sendUser(req: Request, res: Response, status: number, user: BisUser): void {
@@ -70,9 +71,9 @@ export function userRoutes(deps: UserRoutesDeps): Router {
 
   router.get("/", async (req, res) => {
     const list = parseListRequest(req.query as Record<string, unknown>, deps.scim);
-    const where = list.filter ? mapFilter(mapping, list.filter) : undefined;
-    const page = await call(() => store.find({ where, offset: list.startIndex - 1, limit: list.count }), res.locals.requestId);
-    warnOfDuplicates(logger, page.users, mapping.model.emailColumn, res.locals.requestId);
+    const where = list.filter ? mapFilter(deps.mapping, list.filter) : undefined;
+    const page = await call(() => deps.store.find({ where, offset: list.startIndex - 1, limit: list.count }), res.locals.requestId);
+    warnOfDuplicates(logger, page.users, deps.mapping.model.emailColumn, res.locals.requestId);
     const resources = page.users.map((user) => projectResource(render(req, user), list.attributes, list.excludedAttributes));
     res.locals.scimOperation = list.filter ? "query" : "list";
     sendScim(res, 200, listResponse(resources, page.total, list.startIndex));
@@ -80,7 +81,7 @@ export function userRoutes(deps: UserRoutesDeps): Router {
 
   router.get("/:id", async (req, res) => {
     res.locals.scimOperation = "get";
-    const user = await call(() => store.get(req.params.id), res.locals.requestId);
+    const user = await call(() => deps.store.get(req.params.id), res.locals.requestId);
     if (!user) throw notFound(req.params.id);
     sendUser(req, res, 200, user);
   });
@@ -107,12 +108,12 @@ export function userRoutes(deps: UserRoutesDeps): Router {
   router.post(
     "/",
     audited("create", async (req, res) => {
-      const fields = toBis(mapping, parseUserResource(req.body));
-      const result = await call(() => store.create(fields, mapping.duplicates), res.locals.requestId);
+      const fields = toBis(deps.mapping, parseUserResource(req.body));
+      const result = await call(() => deps.store.create(fields, deps.mapping.duplicates), res.locals.requestId);
       if (result.adopted) res.locals.scimOperation = "adopt";
       sendUser(req, res, 201, result.user);
       // An adopted user's earlier values are not known here; its audit entry lists the values written.
-      return { bisId: result.user.id, changes: describeChanges(mapping, undefined, result.user) };
+      return { bisId: result.user.id, changes: describeChanges(deps.mapping, undefined, result.user) };
     }),
   );
 
@@ -126,7 +127,7 @@ export function userRoutes(deps: UserRoutesDeps): Router {
       let before: BisUser | undefined;
       const after = await call(
         () =>
-          store.update(req.params.id as string, (current) => {
+          deps.store.update(req.params.id as string, (current) => {
             before = current;
             return next(current);
           }),
@@ -134,14 +135,14 @@ export function userRoutes(deps: UserRoutesDeps): Router {
       );
       if (!after) throw notFound(req.params.id as string);
       sendUser(req, res, 200, after);
-      return { changes: describeChanges(mapping, before, after) };
+      return { changes: describeChanges(deps.mapping, before, after) };
     });
   }
 
   router.put(
     "/:id",
     replaceOrPatch("replace", (req) => {
-      const fields = toBis(mapping, parseUserResource(req.body));
+      const fields = toBis(deps.mapping, parseUserResource(req.body));
       return () => fields;
     }),
   );
@@ -150,7 +151,7 @@ export function userRoutes(deps: UserRoutesDeps): Router {
     "/:id",
     replaceOrPatch("patch", (req) => {
       const patch = parsePatchRequest(req.body);
-      return (current) => toBis(mapping, parseUserResource(applyPatch(render(req, current), patch).resource));
+      return (current) => toBis(deps.mapping, parseUserResource(applyPatch(render(req, current), patch).resource));
     }),
   );
 
@@ -159,18 +160,18 @@ export function userRoutes(deps: UserRoutesDeps): Router {
     audited("delete", async (req, res) => {
       res.locals.bisId = req.params.id;
       const id = req.params.id as string;
-      if (mapping.deleteMode === "deactivate") {
+      if (deps.mapping.deleteMode === "deactivate") {
         let before: BisUser | undefined;
         const today = new Date().toISOString().slice(0, 10);
-        const after = await call(() => store.update(id, (current) => deactivated(mapping, (before = current), today)), res.locals.requestId);
+        const after = await call(() => deps.store.update(id, (current) => deactivated(deps.mapping, (before = current), today)), res.locals.requestId);
         if (!after) throw notFound(id);
         res.status(204).end();
-        return { changes: describeChanges(mapping, before, after) };
+        return { changes: describeChanges(deps.mapping, before, after) };
       }
-      const deleted = await call(() => store.delete(id, mapping.deleteMode as DeleteMode), res.locals.requestId);
+      const deleted = await call(() => deps.store.delete(id, deps.mapping.deleteMode as DeleteMode), res.locals.requestId);
       if (!deleted) throw notFound(id);
       res.status(204).end();
-      return { changes: [{ attribute: "(user)", old: "present", new: mapping.deleteMode === "soft" ? "deleted (flag)" : "removed" }] };
+      return { changes: [{ attribute: "(user)", old: "present", new: deps.mapping.deleteMode === "soft" ? "deleted (flag)" : "removed" }] };
     }),
   );
 
