@@ -98,6 +98,9 @@ function compileAttribute(mapping: MappingFile, entry: AttributeEntry): MappedAt
     throw new MappingRuleError("valueType", `"${entry.scim}" is complex; only a userReference (the manager) maps a complex attribute`);
   }
   if (definition.mutability === "readOnly") throw new MappingRuleError("scim", `"${entry.scim}" is read-only in SCIM`);
+  if (definition.type === "boolean" && entry.valueType !== "boolean") {
+    throw new MappingRuleError("valueType", `"${entry.scim}" is a boolean in SCIM: set valueType: boolean (with values: for a flag kept as text)`);
+  }
   return {
     name: entry.scim,
     entry,

@@ -103,7 +103,7 @@ function checkAttribute(
   const { column } = target;
   const where = `${target.table.name}.${column.name} (${column.type}${column.maxLength ? `(${column.maxLength})` : ""})`;
   const valueType = attribute.entry.valueType;
-  if (valueType === "boolean" && !BOOLEAN_TYPES.test(column.type)) findings.push({ level: "error", subject, message: `${where} cannot hold a boolean` });
+  if (valueType === "boolean" && !attribute.entry.values && !BOOLEAN_TYPES.test(column.type)) findings.push({ level: "error", subject, message: `${where} cannot hold a boolean` });
   if (valueType === "date" && !DATE_TYPES.test(column.type)) findings.push({ level: "error", subject, message: `${where} cannot hold a date` });
   if (valueType === "userReference" && !INTEGER_TYPES.test(column.type)) findings.push({ level: "warning", subject, message: `${where} holds a user reference but is not an integer like the user key` });
   if (valueType === "string" && column.maxLength !== undefined && attribute.entry.write) {

@@ -53,7 +53,7 @@ const attributeSchema = z
     values: z
       .record(z.string(), z.string())
       .optional()
-      .meta({ description: "A closed map from SCIM values to BIS values (read back in reverse); any other value is refused." }),
+      .meta({ description: "A closed map from SCIM values to BIS values (read back in reverse); any other value is refused. For a boolean: { \"true\": Y, \"false\": N }." }),
     required: z.boolean().default(false).meta({ description: "BIS cannot store a user without it: requests lacking it get 400 invalidValue." }),
     maxLength: z.number().int().positive().optional().meta({ description: "The column's length; longer values get 400 instead of a truncation or a database error." }),
     write: z.boolean().default(true).meta({ description: "false: returned to Entra but never written from this attribute (another one owns the column)." }),
@@ -64,7 +64,9 @@ const attributeSchema = z
   })
   .refine((a) => !a.child || a.type, { message: "a child attribute needs the child row's type", path: ["type"] })
   .refine((a) => a.transform !== "phone-e164" || a.defaultCountry, { message: "phone-e164 needs defaultCountry for numbers without a country code", path: ["defaultCountry"] })
-  .refine((a) => !(a.values || a.replace) || a.valueType === "string", { message: "values and replace apply to string attributes", path: ["values"] });
+  .refine((a) => !a.replace || a.valueType === "string", { message: "replace applies to string attributes", path: ["replace"] })
+  .refine((a) => !a.values || a.valueType === "string" || a.valueType === "boolean", { message: "values apply to string and boolean attributes", path: ["values"] })
+  .refine((a) => a.valueType !== "boolean" || !a.values || ("true" in a.values && "false" in a.values), { message: 'a boolean value map needs both "true" and "false"', path: ["values"] });
 
 export const mappingSchema = z.strictObject({
   version: z.literal(1),

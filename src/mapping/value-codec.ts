@@ -83,7 +83,8 @@ export function encodeValue(entry: AttributeEntry, value: unknown): ColumnValue 
   switch (entry.valueType) {
     case "boolean":
       if (typeof value !== "boolean") throw new ValueRuleError("must be a boolean");
-      return value;
+      // A flag kept as text (Y/N, ACTIVE/INACTIVE): the mapping's value map says how.
+      return entry.values ? entry.values[String(value)] : value;
     case "date":
       if (typeof value !== "string") throw new ValueRuleError("must be a date-time string");
       return parseIsoDate(value);
@@ -109,6 +110,7 @@ export function decodeValue(entry: AttributeEntry, value: unknown): string | boo
   if (value === null || value === undefined || value === "") return undefined;
   switch (entry.valueType) {
     case "boolean":
+      if (entry.values) return Object.entries(entry.values).find(([, bis]) => bis === String(value))?.[0] === "true";
       return toBoolean(value);
     case "date":
       return `${String(value).slice(0, 10)}T00:00:00Z`;

@@ -61,8 +61,17 @@ export interface TestDatabase {
 let counter = 0;
 const uniqueName = () => `bis_test_${process.pid}_${Date.now().toString(36)}_${(counter += 1)}`;
 
-export async function createTestDatabase(engine: TestEngine, options: { seed?: boolean } = {}): Promise<TestDatabase> {
-  const statements = [readFileSync(SCHEMA[engine], "utf8"), ...(options.seed ? [readFileSync(SEED, "utf8")] : [])];
+/**
+ * A fresh database with the reference BIS schema (and the demo rows with `seed`), or with
+ * another schema: `schema` maps each engine to its DDL file.
+ */
+export async function createTestDatabase(
+  engine: TestEngine,
+  options: { seed?: boolean; schema?: Partial<Record<TestEngine, string>> } = {},
+): Promise<TestDatabase> {
+  const schemaFile = options.schema ? options.schema[engine] : SCHEMA[engine];
+  if (!schemaFile) throw new Error(`no ${engine} schema given`);
+  const statements = [readFileSync(schemaFile, "utf8"), ...(options.seed ? [readFileSync(SEED, "utf8")] : [])];
   switch (engine) {
     case "sqlite":
       return sqliteDatabase(statements);
