@@ -3,6 +3,7 @@ import type { BridgeConfig } from "../config/config-schema.js";
 import type { CompiledMapping } from "../mapping/compiled-mapping.js";
 import { checkMapping, type Finding } from "../mapping/mapping-check.js";
 import { starterMapping } from "../mapping/starter-mapping.js";
+import { duplicateEmailGroups } from "../store/sql/email-match.js";
 import { comparesCaseSensitively, readDatabaseSchema } from "../store/sql/introspection/database-schema.js";
 import { createSqlUserStore } from "../store/sql/sql-user-store.js";
 import { buildKnexConfig } from "../store/sql/sql-config.js";
@@ -12,7 +13,18 @@ export async function checkAgainstDatabase(config: BridgeConfig, mapping: Compil
   const store = createSqlUserStore(config.store, mapping.model);
   try {
     const tables = await readDatabaseSchema(store.db, config.store.engine);
-    return checkMapping(mapping, tables, { needsFoldedIndexes: comparesCaseSensitively(config.store.engine) });
+    const findings = checkMapping(mapping, tables, { needsFoldedIndexes: comparesCaseSensitively(config.store.engine) });
+    if (findings.some((f) => f.level === "error")) return findings;
+    const duplicates = await duplicateEmailGroups(store.db, mapping.model, store.dialect);
+    return [
+      ...findings,
+      ...duplicates.map((group): Finding => ({
+        level: "warning",
+        subject: `${mapping.model.table}.${mapping.model.emailColumn}`,
+        message: `${group.ids.length} users share the e-mail ${group.email} (ids ${group.ids.join(", ")}): a filter for it returns them all, and a create answers 409`,
+        fix: "merge or correct these users in BIS before go-live",
+      })),
+    ];
   } finally {
     await store.close();
   }
