@@ -40,6 +40,8 @@ export interface CompiledMapping {
   readonly duplicates: DuplicatePolicy;
   /** soft and hard are the store's deletes; deactivate is an update (active off, termination date today). */
   readonly deleteMode: MappingFile["delete"];
+  /** Columns written with a fixed value on every write. */
+  readonly constants: MappingFile["constants"];
 }
 
 export function loadMapping(file: string): CompiledMapping {
@@ -66,6 +68,7 @@ export function loadMapping(file: string): CompiledMapping {
     attributes,
     duplicates: mapping.matching.duplicates,
     deleteMode: mapping.delete,
+    constants: mapping.constants,
   };
 }
 
@@ -134,7 +137,7 @@ function checkWhole(source: YamlSource, mapping: MappingFile, attributes: readon
     if (seen.has(key)) problems.push(`${describeKey(source, ["attributes", i, "scim"])}: "${a.name}" is mapped twice`);
     seen.set(key, i);
   });
-  const writers = new Map<string, string>();
+  const writers = new Map<string, string>(mapping.constants.map((c, i) => [c.column, `constants[${i}]`]));
   for (const a of attributes) {
     if (!a.entry.write || a.field.kind !== "column") continue;
     const other = writers.get(a.field.column);
@@ -146,7 +149,7 @@ function checkWhole(source: YamlSource, mapping: MappingFile, attributes: readon
 
 function toModel(mapping: MappingFile, attributes: readonly MappedAttribute[]): UserTableModel {
   const columnOf = (name: string) => attributes.find((a) => a.target.attribute === name && a.field.kind === "column")?.entry.column;
-  const columns = [...new Set(attributes.flatMap((a) => (a.field.kind === "column" ? [a.field.column] : [])))];
+  const columns = [...new Set([...attributes.flatMap((a) => (a.field.kind === "column" ? [a.field.column] : [])), ...mapping.constants.map((c) => c.column)])];
   const lookups: LookupModel[] = Object.entries(mapping.lookups).map(([name, l]) => ({
     name,
     column: l.column,

@@ -65,6 +65,7 @@ export function checkMapping(mapping: CompiledMapping, tables: readonly TableInf
     requireColumn(dependentTable, dependent.table, dependent.column, `dependents`);
   }
 
+  for (const [index, constant] of mapping.constants.entries()) requireColumn(users, model.table, constant.column, `constants[${index}]`);
   for (const [index, attribute] of mapping.attributes.entries()) {
     findings.push(...checkAttribute(mapping, attribute, `attributes[${index}] (${attribute.name})`, users, table, options));
   }
@@ -139,13 +140,14 @@ function checkNotNullCoverage(mapping: CompiledMapping, users: TableInfo): Findi
     const column = attribute.field.kind === "column" ? attribute.field.column : attribute.field.kind === "lookup" ? model.lookups.find((l) => l.name === (attribute.field as { lookup: string }).lookup)!.column : undefined;
     if (column) written.set(column.toLowerCase(), attribute);
   }
+  for (const constant of mapping.constants) managed.add(constant.column.toLowerCase());
   return users.columns.flatMap((column): Finding[] => {
     if (column.nullable || column.generated || managed.has(column.name.toLowerCase())) return [];
     const attribute = written.get(column.name.toLowerCase());
     if (!attribute) {
       return [{ level: "error", subject: `${users.name}.${column.name}`, message: `NOT NULL without a default, and no attribute writes it: every create would fail`, fix: `map an attribute to ${column.name} with required: true` }];
     }
-    if (!attribute.entry.required) {
+    if (!attribute.entry.required && attribute.entry.default === undefined) {
       return [{ level: "warning", subject: `${users.name}.${column.name}`, message: `NOT NULL, but ${attribute.name} is optional: a request without it would fail in the database`, fix: `add required: true to ${attribute.name}` }];
     }
     return [];

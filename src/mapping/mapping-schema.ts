@@ -54,6 +54,7 @@ const attributeSchema = z
       .record(z.string(), z.string())
       .optional()
       .meta({ description: "A closed map from SCIM values to BIS values (read back in reverse); any other value is refused. For a boolean: { \"true\": Y, \"false\": N }." }),
+    default: z.union([z.string(), z.boolean()]).optional().meta({ description: "The value written when Entra sends none (a SCIM value: it goes through the transforms)." }),
     required: z.boolean().default(false).meta({ description: "BIS cannot store a user without it: requests lacking it get 400 invalidValue." }),
     maxLength: z.number().int().positive().optional().meta({ description: "The column's length; longer values get 400 instead of a truncation or a database error." }),
     write: z.boolean().default(true).meta({ description: "false: returned to Entra but never written from this attribute (another one owns the column)." }),
@@ -86,6 +87,10 @@ export const mappingSchema = z.strictObject({
   delete: z.enum(["soft", "hard", "deactivate"]).default("soft").meta({ description: "DELETE marks the user deleted (soft), removes the row (hard; refused while dependents exist), or only disables it and sets its termination date to today (deactivate; the user stays visible)." }),
   lookups: z.record(z.string(), lookupSchema).default({}),
   children: z.record(z.string(), childSchema).default({}),
+  constants: z
+    .array(z.strictObject({ column: identifier, value: z.union([z.string(), z.number(), z.boolean()]) }))
+    .default([])
+    .meta({ description: "Columns of the user table written with a fixed value on every create and update (e.g. the source system); never shown to Entra." }),
   dependents: z.array(z.strictObject({ table: identifier, column: identifier })).default([]).meta({ description: "Tables whose rows point at users (e.g. training records): never touched, and they block a hard delete." }),
   attributes: z.array(attributeSchema).min(1),
 });

@@ -19,7 +19,8 @@ export function toBis(mapping: CompiledMapping, user: ScimUserJson): BisUserFiel
     if (!attribute.entry.write) continue;
     let value: ColumnValue;
     try {
-      value = encodeValue(attribute.entry, readTarget(user, attribute.target));
+      const sent = readTarget(user, attribute.target);
+      value = encodeValue(attribute.entry, sent === undefined || sent === null || sent === "" ? attribute.entry.default : sent);
     } catch (error) {
       if (!(error instanceof ValueRuleError)) throw error;
       problems.push(`${attribute.name} ${error.message}`);
@@ -38,6 +39,7 @@ export function toBis(mapping: CompiledMapping, user: ScimUserJson): BisUserFiel
     }
   }
   if (problems.length > 0) throw ScimError.badRequest("invalidValue", problems.join("; "));
+  for (const constant of mapping.constants) fields[constant.column] = constant.value;
   return { fields, children };
 }
 

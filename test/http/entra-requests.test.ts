@@ -187,6 +187,30 @@ describe("transforms and value maps in a mapping", () => {
   });
 });
 
+describe("defaults and constants in a mapping", () => {
+  const mapping = path.join(mkdtempSync(path.join(tmpdir(), "constants-")), "constants.yaml");
+  writeFileSync(
+    mapping,
+    readFileSync(REFERENCE_MAPPING, "utf8")
+      .replace("  - { scim: title, column: JobTitle, maxLength: 150 }\n", "")
+      .replace("column: Province, required: true, maxLength: 100", "column: Province, required: true, maxLength: 100, default: 'N/A'")
+      .replace("dependents:", "constants:\n  - { column: JobTitle, value: Provisioned by Entra }\n\ndependents:"),
+  );
+  const t = bridgeOn("sqlite", { seed: true, mapping });
+
+  it("fills a missing value with its default and writes constants on every write, unseen by Entra", async () => {
+    const created = await t.bridge.request("POST", "/Users", entraUser("constant@contoso.com", { addresses: [{ type: "work", country: "CA" }] }));
+    expect(created.status).toBe(201);
+    expect(created.body.addresses).toEqual([{ type: "work", region: "N/A", country: "CA" }]);
+    expect(created.body.title).toBeUndefined();
+    const row = await t.db.knex("Users").where("UserID", Number(created.body.id)).first();
+    expect(row).toMatchObject({ Province: "N/A", JobTitle: "Provisioned by Entra" });
+    await t.db.knex("Users").where("UserID", Number(created.body.id)).update({ JobTitle: "Changed in BIS" });
+    await t.bridge.request("PATCH", `/Users/${created.body.id}`, { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "Replace", path: "name.givenName", value: "Con" }] });
+    expect((await t.db.knex("Users").where("UserID", Number(created.body.id)).first()).JobTitle).toBe("Provisioned by Entra");
+  });
+});
+
 describe("the deactivate delete policy", () => {
   const mapping = path.join(mkdtempSync(path.join(tmpdir(), "deactivate-")), "deactivate.yaml");
   writeFileSync(mapping, readFileSync(REFERENCE_MAPPING, "utf8").replace("delete: soft", "delete: deactivate"));
