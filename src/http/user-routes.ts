@@ -109,7 +109,7 @@ export function userRoutes(deps: UserRoutesDeps): Router {
     "/",
     audited("create", async (req, res) => {
       const fields = toBis(deps.mapping, parseUserResource(req.body));
-      const result = await call(() => deps.store.create(fields, deps.mapping.duplicates), res.locals.requestId);
+      const result = await call(() => deps.store.create(fields, deps.mapping.duplicates, deps.mapping.matchOn), res.locals.requestId);
       if (result.adopted) res.locals.scimOperation = "adopt";
       sendUser(req, res, 201, result.user);
       // An adopted user's earlier values are not known here; its audit entry lists the values written.

@@ -9,7 +9,7 @@ import { URN } from "../scim/schema-urns.js";
 import { ScimError } from "../scim/scim-error.js";
 import type { ChildModel, LookupModel, UserTableModel } from "../store/store-model.js";
 import type { Field } from "../store/user-query.js";
-import type { DuplicatePolicy } from "../store/user-store.js";
+import type { DuplicatePolicy, MatchColumn } from "../store/user-store.js";
 import { ConfigFileError, describeKey, readYaml, validateYaml, type YamlSource } from "../config/yaml-source.js";
 import { mappingSchema, type AttributeEntry, type MappingFile } from "./mapping-schema.js";
 
@@ -38,6 +38,8 @@ export interface CompiledMapping {
   readonly model: UserTableModel;
   readonly attributes: readonly MappedAttribute[];
   readonly duplicates: DuplicatePolicy;
+  /** Columns a create is matched on after the e-mail, in precedence order. */
+  readonly matchOn: readonly MatchColumn[];
   /** soft and hard are the store's deletes; deactivate is an update (active off, termination date today). */
   readonly deleteMode: MappingFile["delete"];
   /** Columns written with a fixed value on every write. */
@@ -58,6 +60,12 @@ export function loadMapping(file: string): CompiledMapping {
     }
   });
   problems.push(...checkWhole(source, mapping, attributes));
+  mapping.matching.attributes.forEach((name, i) => {
+    const attribute = attributes.find((a) => a.name === name);
+    if (!attribute || attribute.field.kind !== "column" || attribute.entry.filter !== "indexed") {
+      problems.push(`${describeKey(source, ["matching", "attributes", i])}: "${name}" must be a mapped attribute on a user-table column with filter: indexed`);
+    }
+  });
   if (mapping.delete === "deactivate" && !attributes.some((a) => a.target.attribute === "active" && a.field.kind === "column")) {
     problems.push(`${describeKey(source, ["delete"])}: delete: deactivate needs the active attribute mapped to a column`);
   }
@@ -67,6 +75,7 @@ export function loadMapping(file: string): CompiledMapping {
     model: toModel(mapping, attributes),
     attributes,
     duplicates: mapping.matching.duplicates,
+    matchOn: matchColumns(mapping, attributes),
     deleteMode: mapping.delete,
     constants: mapping.constants,
   };
@@ -179,4 +188,13 @@ function toModel(mapping: MappingFile, attributes: readonly MappedAttribute[]): 
     dependents: mapping.dependents,
     selfReferences: attributes.flatMap((a) => (a.entry.valueType === "userReference" && a.field.kind === "column" ? [a.field.column] : [])),
   };
+}
+
+function matchColumns(mapping: MappingFile, attributes: readonly MappedAttribute[]): MatchColumn[] {
+  return mapping.matching.attributes.flatMap((name) => {
+    const attribute = attributes.find((a) => a.name === name)!;
+    const column = (attribute.field as { column: string }).column;
+    if (column === mapping.user.email) return [];
+    return [{ column, ignoreCase: !attribute.definition.caseExact && attribute.entry.valueType === "string" }];
+  });
 }

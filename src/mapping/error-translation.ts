@@ -18,7 +18,8 @@ export const RETRY_AFTER_SECONDS = 30;
 
 export function translateStoreError(mapping: CompiledMapping, error: unknown): unknown {
   if (error instanceof DuplicateEmailError) {
-    return new ScimError(409, "uniqueness", `userName "${error.email}" is already used by BIS user ${error.existingIds.join(", ")}`);
+    const attribute = error.column ? mapping.attributes.find((a) => a.field.kind === "column" && a.field.column === error.column)?.name : "userName";
+    return new ScimError(409, "uniqueness", `${attribute ?? error.column} "${error.email}" is already used by BIS user ${error.existingIds.join(", ")}`);
   }
   if (error instanceof MissingLookupError) {
     const attribute = mapping.attributes.find((a) => a.field.kind === "lookup" && a.field.lookup === error.lookup);

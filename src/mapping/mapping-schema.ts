@@ -82,8 +82,13 @@ export const mappingSchema = z.strictObject({
   matching: z
     .strictObject({
       duplicates: z.enum(["conflict", "adopt"]).default("conflict").meta({ description: "A create whose e-mail exists: answer 409 (conflict) or take over that user (adopt)." }),
+      attributes: z
+        .array(z.string())
+        .min(1)
+        .default(["userName"])
+        .meta({ description: "Attributes a create is matched on, in precedence order (like Entra's matching precedence); userName is always checked first. Each must be mapped to a user-table column with filter: indexed." }),
     })
-    .default({ duplicates: "conflict" }),
+    .default({ duplicates: "conflict", attributes: ["userName"] }),
   delete: z.enum(["soft", "hard", "deactivate"]).default("soft").meta({ description: "DELETE marks the user deleted (soft), removes the row (hard; refused while dependents exist), or only disables it and sets its termination date to today (deactivate; the user stays visible)." }),
   lookups: z.record(z.string(), lookupSchema).default({}),
   children: z.record(z.string(), childSchema).default({}),

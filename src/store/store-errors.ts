@@ -4,11 +4,16 @@ export class StoreError extends Error {
   override readonly name: string = "StoreError";
 }
 
-/** Another (not deleted) user already has this e-mail. */
+/** Another (not deleted) user already has this e-mail (or this value of another matching column). */
 export class DuplicateEmailError extends StoreError {
   override readonly name = "DuplicateEmailError";
-  constructor(readonly email: string, readonly existingIds: readonly string[]) {
-    super(`e-mail already used by user ${existingIds.join(", ")}`);
+  constructor(
+    readonly email: string,
+    readonly existingIds: readonly string[],
+    /** The matching column that found them, when it is not the e-mail. */
+    readonly column?: string,
+  ) {
+    super(`${column ?? "e-mail"} already used by user ${existingIds.join(", ")}`);
   }
 }
 

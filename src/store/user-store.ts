@@ -8,6 +8,13 @@ import type { UserPage, UserQuery } from "./user-query.js";
 export type DuplicatePolicy = "conflict" | "adopt";
 export type DeleteMode = "soft" | "hard";
 
+/** A column a create is matched on (besides the e-mail), in precedence order. */
+export interface MatchColumn {
+  readonly column: string;
+  /** Compare ignoring case (SCIM caseExact=false). */
+  readonly ignoreCase: boolean;
+}
+
 export interface CreateResult {
   readonly user: BisUser;
   /** True when an existing user with the same e-mail was adopted instead of a new row. */
@@ -31,8 +38,10 @@ export interface UserStore {
    * Creates a user unless a live user with the same e-mail exists (decided under a lock, so
    * concurrent creates of one e-mail yield one user): then throws DuplicateEmailError, or with
    * "adopt" updates the existing user (adoptFields: the fields to write on it) and returns it.
+   * `matchOn` lists further columns to match on after the e-mail, in precedence order (the
+   * first that finds a live user decides), each under its own lock.
    */
-  create(user: BisUserFields, policy: DuplicatePolicy): Promise<CreateResult>;
+  create(user: BisUserFields, policy: DuplicatePolicy, matchOn?: readonly MatchColumn[]): Promise<CreateResult>;
   /** Reads, lets the updater compute the new state and writes it, atomically. Undefined if absent. */
   update(id: string, updater: UserUpdater): Promise<BisUser | undefined>;
   /** Soft (deleted flag) or hard (row removal) delete. False if the user was not there. */

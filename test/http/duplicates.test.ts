@@ -98,3 +98,44 @@ describeEachEngine("no duplicate BIS users", (engine) => {
     }
   });
 });
+
+const EMPLOYEE_NUMBER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber";
+
+function matchingMapping(duplicates: "conflict" | "adopt"): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), "matching-")), "matching.yaml");
+  writeFileSync(file, readFileSync(REFERENCE_MAPPING, "utf8").replace("duplicates: conflict", `duplicates: ${duplicates}\n  attributes: [userName, '${EMPLOYEE_NUMBER}']`));
+  return file;
+}
+
+describeEachEngine("matching on several attributes, in precedence", (engine) => {
+  const t = bridgeOn(engine, { seed: false, mapping: matchingMapping("conflict") });
+  const withNumber = (email: string, number: string) => entraUser(email, { [EMPLOYEE_NUMBER.replace(/:employeeNumber$/, "")]: { employeeNumber: number } });
+
+  it("refuses a create whose e-mail is new but whose employee number exists, naming the attribute", async () => {
+    const first = await t.bridge.request("POST", "/Users", withNumber("first@contoso.com", "EMP-7"));
+    expect(first.status).toBe(201);
+    const second = await t.bridge.request("POST", "/Users", withNumber("renamed@contoso.com", "emp-7"));
+    expect(second.status).toBe(409);
+    expect(second.body.detail).toBe(`${EMPLOYEE_NUMBER} "emp-7" is already used by BIS user ${first.body.id}`);
+  });
+
+  it("creates exactly one user when creates with one employee number and different e-mails race", async () => {
+    const responses = await Promise.all(Array.from({ length: 12 }, (_, i) => t.bridge.request("POST", "/Users", withNumber(`racer${i}@contoso.com`, "EMP-RACE"))));
+    expect(responses.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(responses.filter((r) => r.status === 409)).toHaveLength(11);
+    expect(await t.db.knex("Users").where("EmployeeNo", "EMP-RACE")).toHaveLength(1);
+  });
+
+  it("with adopt, takes over the user an employee number finds", async () => {
+    const adopting = await startTestBridge({ store: t.db.config, mapping: matchingMapping("adopt") });
+    try {
+      const existing = await t.bridge.request("POST", "/Users", withNumber("old.address@contoso.com", "EMP-9"));
+      const adopted = await adopting.request("POST", "/Users", withNumber("new.address@contoso.com", "EMP-9"));
+      expect(adopted.status).toBe(201);
+      expect(adopted.body).toMatchObject({ id: existing.body.id, userName: "new.address@contoso.com" });
+      expect(await t.db.knex("Users").where("EmployeeNo", "EMP-9")).toHaveLength(1);
+    } finally {
+      await adopting.close();
+    }
+  });
+});

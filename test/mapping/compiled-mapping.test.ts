@@ -99,6 +99,11 @@ describe("mapping errors name file, line and key", () => {
     expect(() => loadMapping(file)).toThrowError(/key attributes\[7\]\.replace\.pattern: pattern is not a valid regular expression[\s\S]*key attributes\[13\]\.defaultCountry: phone-e164 needs defaultCountry/);
   });
 
+  it("a matching attribute no index serves", () => {
+    const file = variant((t) => t.replace("duplicates: conflict", "duplicates: conflict\n  attributes: [userName, title]"));
+    expect(() => loadMapping(file)).toThrowError(/key matching\.attributes\[1\]: "title" must be a mapped attribute on a user-table column with filter: indexed/);
+  });
+
   it("YAML syntax errors with their line", () => {
     const file = variant((t) => t.replace("version: 1", "version: [1"));
     expect(() => loadMapping(file)).toThrowError(/line \d+:/);

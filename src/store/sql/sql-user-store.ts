@@ -7,10 +7,10 @@ import type { BisUser, BisUserFields } from "../bis-user.js";
 import type { UserTableModel } from "../store-model.js";
 import { BackendUnavailableError, DependentRowsError, DuplicateEmailError, StoreError } from "../store-errors.js";
 import type { UserPage, UserQuery } from "../user-query.js";
-import type { CreateResult, DeleteMode, DuplicatePolicy, UserStore, UserUpdater } from "../user-store.js";
+import type { CreateResult, DeleteMode, DuplicatePolicy, MatchColumn, UserStore, UserUpdater } from "../user-store.js";
 import { applyCondition, USER_ALIAS } from "./condition-sql.js";
 import { deleteChildren, syncChildren } from "./child-rows.js";
-import { emailLockKey, liveIdsWithEmail, userLockKey } from "./email-match.js";
+import { emailLockKey, liveIdsWhere, liveIdsWithEmail, matchLockKey, userLockKey } from "./email-match.js";
 import { dialectFor } from "./engines/dialects.js";
 import type { EngineDialect, WriteSession } from "./engines/engine-dialect.js";
 import { sleep } from "./engines/lock-wait.js";
@@ -99,13 +99,24 @@ export class SqlUserStore implements UserStore {
     });
   }
 
-  create(user: BisUserFields, policy: DuplicatePolicy): Promise<CreateResult> {
+  create(user: BisUserFields, policy: DuplicatePolicy, matchOn: readonly MatchColumn[] = []): Promise<CreateResult> {
     const email = this.#emailOf(user);
+    const others = matchOn.flatMap((match) => {
+      const value = user.fields[match.column];
+      return typeof value === "string" && value !== "" && match.column !== this.model.emailColumn ? [{ ...match, value }] : [];
+    });
     return this.#write(async (ctx) => {
-      await ctx.session.lock([emailLockKey(email)]);
-      const existing = await liveIdsWithEmail(ctx.session.trx, this.model, this.dialect, email);
+      await ctx.session.lock([emailLockKey(email), ...others.map((m) => matchLockKey(m.column, m.value))]);
+      // The e-mail first, then the other matching columns in precedence order: the first that finds a live user decides.
+      let existing = await liveIdsWithEmail(ctx.session.trx, this.model, this.dialect, email);
+      let found: { column?: string; value: string } = { value: email };
+      for (const match of others) {
+        if (existing.length > 0) break;
+        existing = await liveIdsWhere(ctx.session.trx, this.model, this.dialect, match);
+        found = { column: match.column, value: match.value };
+      }
       if (existing.length > 0 && (policy === "conflict" || existing.length > 1)) {
-        throw new DuplicateEmailError(email, existing);
+        throw new DuplicateEmailError(found.value, existing, found.column);
       }
       if (existing.length === 1) {
         const key = Number(existing[0]);
