@@ -186,6 +186,7 @@ function toModel(mapping: MappingFile, attributes: readonly MappedAttribute[]): 
     lookups,
     children,
     dependents: mapping.dependents,
+    createStatement: mapping.write.create?.sql,
     selfReferences: attributes.flatMap((a) => (a.entry.valueType === "userReference" && a.field.kind === "column" ? [a.field.column] : [])),
   };
 }

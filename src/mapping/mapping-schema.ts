@@ -92,6 +92,14 @@ export const mappingSchema = z.strictObject({
   delete: z.enum(["soft", "hard", "deactivate"]).default("soft").meta({ description: "DELETE marks the user deleted (soft), removes the row (hard; refused while dependents exist), or only disables it and sets its termination date to today (deactivate; the user stays visible)." }),
   lookups: z.record(z.string(), lookupSchema).default({}),
   children: z.record(z.string(), childSchema).default({}),
+  write: z
+    .strictObject({
+      create: z
+        .strictObject({ sql: z.string().min(1) })
+        .optional()
+        .meta({ description: "Create the user row with your own statement instead of the generated INSERT: a stored procedure call or any SQL, with :Column named parameters, answering a row that holds the new key column. Runs inside the bridge's transaction, after its duplicate check." }),
+    })
+    .default({}),
   constants: z
     .array(z.strictObject({ column: identifier, value: z.union([z.string(), z.number(), z.boolean()]) }))
     .default([])

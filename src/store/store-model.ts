@@ -44,4 +44,10 @@ export interface UserTableModel {
   readonly dependents: readonly { readonly table: string; readonly column: string }[];
   /** A column referencing another user of the same table (e.g. SupervisorID). */
   readonly selfReferences: readonly string[];
+  /**
+   * The consultant's own statement for creating the user row (a stored procedure call or any
+   * SQL), with :Column named parameters; it must answer a row holding the new key column.
+   * Absent: the store generates the INSERT.
+   */
+  readonly createStatement?: string;
 }

@@ -41,6 +41,12 @@ describe("SQL Server statements", () => {
     expect(native.bindings).toEqual([false, "Obj-1", "Obj-1"]);
   });
 
+  it("sends a consultant's stored-procedure create with its named parameters as @pN", () => {
+    const native = offline.raw("EXEC dbo.usp_CreateUser @Email = :Email, @FirstName = :FirstName", { Email: "a@b.c", FirstName: "Ann" }).toSQL().toNative();
+    expect(native.sql).toBe("EXEC dbo.usp_CreateUser @Email = @p0, @FirstName = @p1");
+    expect(native.bindings).toEqual(["a@b.c", "Ann"]);
+  });
+
   it("takes the e-mail lock with sp_getapplock owned by the transaction", () => {
     const query = applockQuery(offline, "email:jane@example.com", 10_000).toSQL().toNative();
     expect(query.sql).toBe(

@@ -2,6 +2,7 @@
  * Turns BisUser fields into user-table columns inside a write session: lookup names become keys,
  * manager ids are checked against live users, and on update only changed columns are written.
  */
+import type { Knex } from "knex";
 import type { BisUser, ColumnValue } from "../bis-user.js";
 import type { UserTableModel } from "../store-model.js";
 import { MissingReferenceError } from "../store-errors.js";
@@ -58,7 +59,43 @@ export async function insertUserRow(ctx: WriteContext, changes: Row): Promise<nu
   if (model.createdColumn) row[model.createdColumn] = stamp;
   if (model.modifiedColumn) row[model.modifiedColumn] = stamp;
   if (model.deletedColumn) row[model.deletedColumn] = dialect.bindBoolean(false);
+  if (model.createStatement) return createWithStatement(ctx, model.createStatement, row);
   return Number(await insertReturningKey(session.trx, dialect, model.table, row, model.keyColumn));
+}
+
+/**
+ * The consultant's create statement, inside the same transaction and locks: every column of the
+ * model is a :named parameter (null when the user has no value), and the answer must carry the
+ * new key (a SELECT, RETURNING or OUTPUT row, or a procedure's result set).
+ */
+async function createWithStatement(ctx: WriteContext, statement: string, row: Row): Promise<number> {
+  const { model } = ctx;
+  const parameters: Row = Object.fromEntries(
+    [model.emailColumn, ...model.columns, ...model.lookups.map((l) => l.column), model.createdColumn, model.modifiedColumn, model.deletedColumn]
+      .filter((column): column is string => column !== undefined)
+      .map((column) => [column, row[column] ?? null]),
+  );
+  const used = Object.fromEntries(Object.entries(parameters).filter(([column]) => new RegExp(`:${column}\\b`).test(statement)));
+  const answer = await ctx.session.trx.raw(statement, used as Record<string, Knex.Value>);
+  const key = findKey(answer, model.keyColumn);
+  if (key === undefined) throw new Error(`the create statement answered no ${model.keyColumn}: it must return the new user's key`);
+  return Number(key);
+}
+
+/** The key column's value in the first row of a raw answer, whatever shape the driver gives it. */
+function findKey(answer: unknown, keyColumn: string, depth = 0): unknown {
+  if (depth > 4 || answer === null || typeof answer !== "object") return undefined;
+  if (!Array.isArray(answer)) {
+    const record = answer as Record<string, unknown>;
+    const found = Object.keys(record).find((k) => k.toLowerCase() === keyColumn.toLowerCase());
+    if (found !== undefined) return record[found];
+    return "rows" in record ? findKey(record.rows, keyColumn, depth + 1) : undefined;
+  }
+  for (const item of answer) {
+    const found = findKey(item, keyColumn, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 /** Writes the changed columns, and the modified stamp whenever anything about the user changed. */
