@@ -1,6 +1,6 @@
 /** `check` reads the live database's schema and reports what would break provisioning. */
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -12,12 +12,7 @@ import { comparesCaseSensitively, readDatabaseSchema } from "../../src/store/sql
 import { storeOn } from "../store/store-fixtures.js";
 import { describeEachEngine } from "../support/databases.js";
 import { REFERENCE_MAPPING, ROOT } from "../support/paths.js";
-
-function mappingVariant(edit: (text: string) => string): string {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), "check-")), "mapping.yaml");
-  writeFileSync(file, edit(readFileSync(REFERENCE_MAPPING, "utf8")));
-  return file;
-}
+import { mappingVariant } from "../support/mapping-variant.js";
 
 describeEachEngine("check", (engine) => {
   const t = storeOn(engine);

@@ -1,13 +1,12 @@
 /** `replay` runs the shipped Entra sequences against a running bridge and reports each step. */
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { expect, it } from "vitest";
-import { bridgeOn, REFERENCE_MAPPING, startTestBridge, TEST_TOKEN } from "../support/bridge-harness.js";
+import { bridgeOn, startTestBridge, TEST_TOKEN } from "../support/bridge-harness.js";
 import { describeEachEngine } from "../support/databases.js";
 import { ROOT } from "../support/paths.js";
+import { mappingVariant } from "../support/mapping-variant.js";
 
 const cli = (...args: string[]) => promisify(execFile)(process.execPath, [path.join(ROOT, "bin/bis-scim-bridge.js"), "replay", ...args], { cwd: ROOT });
 
@@ -23,8 +22,7 @@ describeEachEngine("replay", (engine) => {
   });
 
   it("reports what was expected and what came back, and exits 1, when a bridge answers differently", async () => {
-    const mapping = path.join(mkdtempSync(path.join(tmpdir(), "replay-")), "adopt.yaml");
-    writeFileSync(mapping, readFileSync(REFERENCE_MAPPING, "utf8").replace("duplicates: conflict", "duplicates: adopt"));
+    const mapping = mappingVariant((yaml) => yaml.replace("duplicates: conflict", "duplicates: adopt"));
     const adopting = await startTestBridge({ store: t.db.config, mapping });
     try {
       const failure = await cli("--url", adopting.scimUrl, "--token", TEST_TOKEN, "--sequences", path.join(ROOT, "replay/duplicate-create.json")).catch((e) => e);

@@ -2,18 +2,12 @@
  * userName is BIS's e-mail: matched case-insensitively, and a create never adds a second user
  * with an e-mail BIS already has — also when Entra's creates race, in one or several bridges.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { expect, it } from "vitest";
 import { describeEachEngine } from "../support/databases.js";
-import { bridgeOn, entraUser, REFERENCE_MAPPING, startTestBridge } from "../support/bridge-harness.js";
+import { bridgeOn, entraUser, startTestBridge } from "../support/bridge-harness.js";
+import { mappingVariant } from "../support/mapping-variant.js";
 
-function adoptingMapping(): string {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), "adopt-")), "adopt.yaml");
-  writeFileSync(file, readFileSync(REFERENCE_MAPPING, "utf8").replace("duplicates: conflict", "duplicates: adopt"));
-  return file;
-}
+const adoptingMapping = () => mappingVariant((yaml) => yaml.replace("duplicates: conflict", "duplicates: adopt"));
 
 describeEachEngine("no duplicate BIS users", (engine) => {
   const t = bridgeOn(engine, { seed: true });
@@ -101,11 +95,8 @@ describeEachEngine("no duplicate BIS users", (engine) => {
 
 const EMPLOYEE_NUMBER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber";
 
-function matchingMapping(duplicates: "conflict" | "adopt"): string {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), "matching-")), "matching.yaml");
-  writeFileSync(file, readFileSync(REFERENCE_MAPPING, "utf8").replace("duplicates: conflict", `duplicates: ${duplicates}\n  attributes: [userName, '${EMPLOYEE_NUMBER}']`));
-  return file;
-}
+const matchingMapping = (duplicates: "conflict" | "adopt") =>
+  mappingVariant((yaml) => yaml.replace("duplicates: conflict", `duplicates: ${duplicates}\n  attributes: [userName, '${EMPLOYEE_NUMBER}']`));
 
 describeEachEngine("matching on several attributes, in precedence", (engine) => {
   const t = bridgeOn(engine, { seed: false, mapping: matchingMapping("conflict") });

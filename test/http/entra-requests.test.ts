@@ -2,12 +2,10 @@
  * The remaining request forms of entra-scim-behaviour.md §2-5, each replayed as Entra sends it,
  * plus PUT, the hard-delete policy and a BIS outage.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dumpTables } from "../support/databases.js";
-import { bridgeOn, entraUser, REFERENCE_MAPPING, startTestBridge, type TestBridge } from "../support/bridge-harness.js";
+import { bridgeOn, entraUser, startTestBridge, type TestBridge } from "../support/bridge-harness.js";
+import { mappingVariant } from "../support/mapping-variant.js";
 
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -138,8 +136,9 @@ describe("Entra's other request forms", () => {
 });
 
 describe("the hard-delete policy", () => {
-  const mapping = path.join(mkdtempSync(path.join(tmpdir(), "hard-")), "hard.yaml");
-  writeFileSync(mapping, readFileSync(REFERENCE_MAPPING, "utf8").replace("delete: soft", "delete: hard"));
+  const mapping = mappingVariant((yaml) =>
+    yaml.replace("delete: soft", "delete: hard"),
+  );
   const t = bridgeOn("sqlite", { seed: true, mapping });
 
   it("removes the row of a user without training records", async () => {
@@ -161,10 +160,8 @@ describe("the hard-delete policy", () => {
 });
 
 describe("transforms and value maps in a mapping", () => {
-  const mapping = path.join(mkdtempSync(path.join(tmpdir(), "transforms-")), "transforms.yaml");
-  writeFileSync(
-    mapping,
-    readFileSync(REFERENCE_MAPPING, "utf8")
+  const mapping = mappingVariant((yaml) =>
+    yaml
       .replace("child: phones, type: WORK, maxLength: 40", "child: phones, type: WORK, maxLength: 40, transform: phone-e164, defaultCountry: CA")
       .replace("{ scim: title, column: JobTitle, maxLength: 150 }", "{ scim: title, column: JobTitle, maxLength: 150, values: { Operator: OP, Supervisor: SUP } }"),
   );
@@ -188,10 +185,8 @@ describe("transforms and value maps in a mapping", () => {
 });
 
 describe("defaults and constants in a mapping", () => {
-  const mapping = path.join(mkdtempSync(path.join(tmpdir(), "constants-")), "constants.yaml");
-  writeFileSync(
-    mapping,
-    readFileSync(REFERENCE_MAPPING, "utf8")
+  const mapping = mappingVariant((yaml) =>
+    yaml
       .replace("  - { scim: title, column: JobTitle, maxLength: 150 }\n", "")
       .replace("column: Province, required: true, maxLength: 100", "column: Province, required: true, maxLength: 100, default: 'N/A'")
       .replace("dependents:", "constants:\n  - { column: JobTitle, value: Provisioned by Entra }\n\ndependents:"),
@@ -212,8 +207,9 @@ describe("defaults and constants in a mapping", () => {
 });
 
 describe("the deactivate delete policy", () => {
-  const mapping = path.join(mkdtempSync(path.join(tmpdir(), "deactivate-")), "deactivate.yaml");
-  writeFileSync(mapping, readFileSync(REFERENCE_MAPPING, "utf8").replace("delete: soft", "delete: deactivate"));
+  const mapping = mappingVariant((yaml) =>
+    yaml.replace("delete: soft", "delete: deactivate"),
+  );
   const t = bridgeOn("sqlite", { seed: true, mapping });
 
   it("disables the user and sets its termination date to today, keeping it visible and its records", async () => {

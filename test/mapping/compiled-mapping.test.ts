@@ -1,16 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { loadMapping } from "../../src/mapping/compiled-mapping.js";
 import { BIS_REQUIRED_ATTRIBUTES } from "../support/bis-tutorial.js";
 import { REFERENCE_MAPPING } from "../support/paths.js";
-
-function variant(edit: (text: string) => string): string {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), "mapping-")), "mapping.yaml");
-  writeFileSync(file, edit(readFileSync(REFERENCE_MAPPING, "utf8")));
-  return file;
-}
+import { mappingVariant } from "../support/mapping-variant.js";
 
 describe("the reference mapping", () => {
   const mapping = loadMapping(REFERENCE_MAPPING);
@@ -60,38 +53,38 @@ describe("the reference mapping", () => {
 
 describe("mapping errors name file, line and key", () => {
   it("an unknown SCIM attribute", () => {
-    const file = variant((t) => t.replace("scim: title,", "scim: titel,"));
+    const file = mappingVariant((t) => t.replace("scim: title,", "scim: titel,"));
     expect(() => loadMapping(file)).toThrowError(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}[\\s\\S]*line \\d+, key attributes\\[7\\]\\.scim: unknown SCIM attribute "titel"`));
   });
 
   it("a lookup that is not declared", () => {
-    const file = variant((t) => t.replace("lookup: location,", "lookup: site,"));
+    const file = mappingVariant((t) => t.replace("lookup: location,", "lookup: site,"));
     expect(() => loadMapping(file)).toThrowError(/line \d+, key attributes\[18\]\.lookup: no lookup named "site"/);
   });
 
   it("a bad enum value, at its own line", () => {
-    const file = variant((t) => t.replace("delete: soft", "delete: sometimes"));
+    const file = mappingVariant((t) => t.replace("delete: soft", "delete: sometimes"));
     const line = readFileSync(file, "utf8").split("\n").findIndex((l) => l.startsWith("delete:")) + 1;
     expect(() => loadMapping(file)).toThrowError(new RegExp(`line ${line}, key delete`));
   });
 
   it("two attributes writing one column", () => {
-    const file = variant((t) => t.replace("column: Email, write: false", "column: Email"));
+    const file = mappingVariant((t) => t.replace("column: Email, write: false", "column: Email"));
     expect(() => loadMapping(file)).toThrowError(/both write column Email/);
   });
 
   it("an attribute with neither column, lookup nor child", () => {
-    const file = variant((t) => t.replace("{ scim: title, column: JobTitle, maxLength: 150 }", "{ scim: title }"));
+    const file = mappingVariant((t) => t.replace("{ scim: title, column: JobTitle, maxLength: 150 }", "{ scim: title }"));
     expect(() => loadMapping(file)).toThrowError(/key attributes\[7\]: give exactly one of column, lookup or child/);
   });
 
   it("delete: deactivate without an active column", () => {
-    const file = variant((t) => t.replace("delete: soft", "delete: deactivate").replace("  - { scim: active, column: IsActive, valueType: boolean, required: true, filter: refine }\n", ""));
+    const file = mappingVariant((t) => t.replace("delete: soft", "delete: deactivate").replace("  - { scim: active, column: IsActive, valueType: boolean, required: true, filter: refine }\n", ""));
     expect(() => loadMapping(file)).toThrowError(/line \d+, key delete: delete: deactivate needs the active attribute/);
   });
 
   it("a replacement that is no regular expression, and a phone transform without its country", () => {
-    const file = variant((t) =>
+    const file = mappingVariant((t) =>
       t
         .replace("{ scim: title, column: JobTitle, maxLength: 150 }", "{ scim: title, column: JobTitle, maxLength: 150, replace: { pattern: '([a-z', with: '' } }")
         .replace("child: phones, type: WORK, maxLength: 40", "child: phones, type: WORK, maxLength: 40, transform: phone-e164"),
@@ -100,12 +93,12 @@ describe("mapping errors name file, line and key", () => {
   });
 
   it("a matching attribute no index serves", () => {
-    const file = variant((t) => t.replace("duplicates: conflict", "duplicates: conflict\n  attributes: [userName, title]"));
+    const file = mappingVariant((t) => t.replace("duplicates: conflict", "duplicates: conflict\n  attributes: [userName, title]"));
     expect(() => loadMapping(file)).toThrowError(/key matching\.attributes\[1\]: "title" must be a mapped attribute on a user-table column with filter: indexed/);
   });
 
   it("YAML syntax errors with their line", () => {
-    const file = variant((t) => t.replace("version: 1", "version: [1"));
+    const file = mappingVariant((t) => t.replace("version: 1", "version: [1"));
     expect(() => loadMapping(file)).toThrowError(/line \d+:/);
   });
 });
