@@ -13,7 +13,12 @@ import { LiveMapping } from "./live-mapping.js";
 import type { CompiledMapping } from "./mapping/compiled-mapping.js";
 import { createAuditTrail } from "./ops/audit-trail.js";
 import { createLogger, type Logger } from "./ops/logger.js";
+import { createBackendProbe, type BackendProbe } from "./jobs/backend-probe.js";
+import { createReconciliation, type Reconciliation } from "./jobs/reconciliation.js";
+import { createScheduler, type Scheduler } from "./jobs/scheduler.js";
+import { configuredJobs } from "./jobs/schedules.js";
 import { createMetrics, type BridgeMetrics } from "./ops/metrics.js";
+import { createRecentOperations } from "./ops/recent-operations.js";
 import { ensureDemoDatabase } from "./store/sql/demo-database.js";
 import { createSqlUserStore, type SqlUserStore } from "./store/sql/sql-user-store.js";
 
@@ -29,6 +34,10 @@ export interface RunningBridge {
   reloadMapping(): boolean;
   readonly logger: Logger;
   readonly metrics: BridgeMetrics;
+  /** The scheduled jobs (config `jobs:`), started with the server and stopped by close(). */
+  readonly scheduler: Scheduler;
+  readonly probe: BackendProbe;
+  readonly reconciliation: Reconciliation;
   close(): Promise<void>;
 }
 
@@ -59,8 +68,23 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
   );
   if (config.mappingReload) live.watch();
   const metrics = createMetrics();
+  metrics.poolSource = () => live.store.poolStats?.();
+  const probe = createBackendProbe(() => live.store, metrics);
   // A dry run writes nothing to BIS, so there is nothing to audit.
-  const audit = createAuditTrail({ ...config.audit, enabled: config.audit.enabled && !config.dryRun });
+  const audit = createAuditTrail({
+    ...config.audit,
+    enabled: config.audit.enabled && !config.dryRun,
+    maskFields: config.log.maskFields,
+  });
+  const reconciliation = createReconciliation({ store: () => live.store, mapping: () => live.mapping, logger, metrics, auditFile: config.audit.file });
+  const jobSources = { probe, reconciliation, store: () => live.store, mapping: () => live.mapping, audit, logger };
+  const jobs = configuredJobs(config.jobs, jobSources);
+  const scheduler = createScheduler(jobs, {
+    store: () => live.store,
+    metrics,
+    logger,
+    jitterSeconds: config.jobs.jitterSeconds,
+  });
   const app = createApp({
     server: config.server,
     auth: { tokens },
@@ -74,6 +98,8 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     logger,
     metrics,
     audit,
+    probe,
+    status: { probe, recent: createRecentOperations(), jobs: () => jobs, jobRuns: () => scheduler.history, reconciliation },
   });
 
   const server = createServer(config.server.tls, app);
@@ -85,6 +111,7 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
   const host = config.server.host === "0.0.0.0" || config.server.host === "::" ? "localhost" : config.server.host;
   const scimUrl = `${config.server.tls ? "https" : "http"}://${host}:${port}${config.server.basePath}`;
   logger.info("bridge listening", { scimUrl, engine: config.store.engine, mapping: config.mapping });
+  scheduler.start();
 
 
   return {
@@ -100,8 +127,12 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     reloadMapping: () => live.reload(),
     logger,
     metrics,
+    scheduler,
+    probe,
+    reconciliation,
     async close() {
-      // Finish in-flight requests, then release the database pool.
+      // Stop the jobs, finish in-flight requests, then release the database pool.
+      await scheduler.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await Promise.all([live.close(), audit.close()]);

@@ -2,6 +2,7 @@
  * The bridge's configuration, validated once at start-up. Types derive from this schema;
  * each stage receives only its slice.
  */
+import cron from "node-cron";
 import { z } from "zod";
 import { sqlStoreConfigSchema } from "../store/sql/sql-config.js";
 
@@ -72,6 +73,11 @@ export const scimConfigSchema = z.strictObject({
 export const logConfigSchema = z.strictObject({
   level: z.enum(["error", "warn", "info", "debug"]).default("info"),
   format: z.enum(["json", "text"]).default("json"),
+  /**
+   * Personal-data fields (SCIM attribute or log field names, e.g. userName, emails) whose values
+   * are masked in logs and in the audit trail's old/new values.
+   */
+  maskFields: z.array(z.string().min(1)).default([]),
 });
 
 export const auditConfigSchema = z.strictObject({
@@ -83,12 +89,36 @@ export const auditConfigSchema = z.strictObject({
   keep: z.string().default("90d"),
 });
 
+/** One scheduled job: whether it runs and when (a node-cron expression, seconds optional). */
+const jobSchema = (enabled: boolean, schedule: string) =>
+  z
+    .strictObject({
+      enabled: z.boolean().default(enabled),
+      schedule: z
+        .string()
+        .default(schedule)
+        .refine((expression) => cron.validate(expression), { message: "not a valid cron expression" }),
+    })
+    .default({ enabled, schedule });
+
+export const jobsConfigSchema = z.strictObject({
+  /** Pings BIS and keeps the result for /readyz and bis_bridge_backend_up. Every replica runs it. */
+  backendProbe: jobSchema(true, "*/15 * * * * *"),
+  /** Disables active users whose termination date has passed. It writes to BIS, so it is opt-in. */
+  terminationDates: jobSchema(false, "0 15 2 * * *"),
+  /** The read-only reconciliation report (shared e-mails, missing externalId, disabled-but-pushed-active). */
+  reconciliation: jobSchema(true, "0 45 2 * * *"),
+  /** Up to this many seconds of random delay before each run, so replicas do not all fire at once. */
+  jitterSeconds: z.coerce.number().int().min(0).default(0),
+});
+
 export const configSchema = z.strictObject({
   server: serverConfigSchema.default(serverConfigSchema.parse({})),
   auth: authConfigSchema.default(authConfigSchema.parse({})),
   scim: scimConfigSchema.default(scimConfigSchema.parse({})),
   log: logConfigSchema.default(logConfigSchema.parse({})),
   audit: auditConfigSchema.default(auditConfigSchema.parse({})),
+  jobs: jobsConfigSchema.default(jobsConfigSchema.parse({})),
   /** The YAML mapping file, relative to the config file. */
   mapping: z.string().min(1),
   /** Reload the mapping when its file changes (SIGHUP reloads it too); a bad one is refused. */
@@ -112,3 +142,4 @@ export type AuthConfig = z.infer<typeof authConfigSchema>;
 export type ScimConfig = z.infer<typeof scimConfigSchema>;
 export type LogConfig = z.infer<typeof logConfigSchema>;
 export type AuditConfig = z.infer<typeof auditConfigSchema>;
+export type JobsConfig = z.infer<typeof jobsConfigSchema>;

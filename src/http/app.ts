@@ -13,8 +13,10 @@ import { bearerAuth, tokenCheck } from "./bearer-auth.js";
 import { clientAllowList } from "./client-allowlist.js";
 import { discoveryRoutes } from "./discovery-routes.js";
 import { errorRenderer } from "./error-renderer.js";
+import type { BackendProbe } from "../jobs/backend-probe.js";
 import { healthRoutes } from "./health-routes.js";
 import { requestLog } from "./request-log.js";
+import { statusRoutes, type StatusSources } from "./status-page.js";
 import { userRoutes } from "./user-routes.js";
 
 /** `mapping` and `store` are read per request, so they may be getters that follow a reload. */
@@ -27,6 +29,10 @@ export interface AppDeps {
   readonly logger: Logger;
   readonly metrics: BridgeMetrics;
   readonly audit: AuditTrail;
+  /** The scheduled backend probe; /readyz answers from its last result while fresh. */
+  readonly probe?: BackendProbe;
+  /** What GET /status shows; without it there is no status page. */
+  readonly status?: StatusSources;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -39,8 +45,8 @@ export function createApp(deps: AppDeps): express.Express {
     (deps.server.publicUrl ?? `${req.protocol}://${req.get("host")}${deps.server.basePath}`).replace(/\/$/, "");
 
   app.use(helmet());
-  app.use(requestLog(deps.logger, deps.metrics));
-  app.use(healthRoutes({ ping: () => deps.store.ping() }, deps.metrics));
+  app.use(requestLog(deps.logger, deps.metrics, deps.status?.recent));
+  app.use(healthRoutes({ ping: () => deps.store.ping() }, deps.metrics, deps.probe));
 
   const scim = express.Router();
   scim.use(clientAllowList(deps.server.allowFrom));
@@ -70,6 +76,10 @@ export function createApp(deps: AppDeps): express.Express {
     throw ScimError.notFound(`no SCIM endpoint ${req.method} ${req.path}; this bridge serves /Users, /Schemas, /ResourceTypes and /ServiceProviderConfig`);
   });
   app.use(deps.server.basePath, scim);
+  if (deps.status) {
+    const guard = [clientAllowList(deps.server.allowFrom), authThrottle(deps.server.failedAuthLimit, tokenName), bearerAuth(tokenName)];
+    app.use(statusRoutes(guard, deps.status));
+  }
 
   app.use((req) => {
     throw ScimError.notFound(`nothing at ${req.path}; SCIM is served under ${deps.server.basePath}`);

@@ -3,10 +3,14 @@
  * token (probes and scrapers carry none); they reveal no user data.
  */
 import { Router } from "express";
+import type { BackendProbe } from "../jobs/backend-probe.js";
 import type { BridgeMetrics } from "../ops/metrics.js";
 import type { UserStore } from "../store/user-store.js";
 
-export function healthRoutes(store: Pick<UserStore, "ping">, metrics: BridgeMetrics): Router {
+/** How old the scheduled probe's result may be for /readyz to answer from it without a ping. */
+const PROBE_FRESH_MS = 30_000;
+
+export function healthRoutes(store: Pick<UserStore, "ping">, metrics: BridgeMetrics, probe?: BackendProbe): Router {
   const router = Router();
   router.get("/metrics", async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
@@ -16,7 +20,12 @@ export function healthRoutes(store: Pick<UserStore, "ping">, metrics: BridgeMetr
   });
   router.get("/readyz", async (_req, res) => {
     try {
-      await store.ping();
+      if (probe) {
+        const result = await probe.current(PROBE_FRESH_MS);
+        if (!result.up) throw new Error(result.error);
+      } else {
+        await store.ping();
+      }
       res.json({ status: "ready", bis: "reachable" });
     } catch {
       res.status(503).setHeader("Retry-After", "10").json({ status: "not ready", bis: "unreachable" });

@@ -6,8 +6,10 @@ import { randomUUID } from "node:crypto";
 import type { RequestHandler } from "express";
 import type { Logger } from "../ops/logger.js";
 import type { BridgeMetrics } from "../ops/metrics.js";
+import type { RecentOperations } from "../ops/recent-operations.js";
 
-export function requestLog(logger: Logger, metrics: BridgeMetrics): RequestHandler {
+/** `recent` (the status page's list) receives every SCIM operation, without personal data. */
+export function requestLog(logger: Logger, metrics: BridgeMetrics, recent?: RecentOperations): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     // The path only: query strings carry filter values (e-mails), which are personal data.
@@ -31,6 +33,17 @@ export function requestLog(logger: Logger, metrics: BridgeMetrics): RequestHandl
         scimOperation: res.locals.scimOperation,
         bisId: res.locals.bisId,
       });
+      if (res.locals.scimOperation) {
+        recent?.add({
+          at: new Date(),
+          method: req.method,
+          operation: res.locals.scimOperation,
+          status: res.statusCode,
+          bisId: res.locals.bisId,
+          durationMs: Math.round(seconds * 1000),
+          requestId,
+        });
+      }
     });
     next();
   };

@@ -5,6 +5,7 @@
 import winston from "winston";
 import DailyRotateFile from "winston-daily-rotate-file";
 import type { AuditConfig } from "../config/config-schema.js";
+import { maskFormat } from "./pii-mask.js";
 
 export interface AttributeChange {
   readonly attribute: string;
@@ -15,7 +16,7 @@ export interface AttributeChange {
 export interface AuditEntry {
   /** The token's name: which client made the change. */
   readonly who: string;
-  readonly operation: "create" | "adopt" | "replace" | "patch" | "delete";
+  readonly operation: "create" | "adopt" | "replace" | "patch" | "delete" | "disable";
   readonly bisId?: string;
   readonly changes?: readonly AttributeChange[];
   readonly result: "success" | "failure";
@@ -30,7 +31,8 @@ export interface AuditTrail {
   close(): Promise<void>;
 }
 
-export function createAuditTrail(config: AuditConfig): AuditTrail {
+/** `maskFields`: attributes whose old/new values are masked (config log.maskFields). */
+export function createAuditTrail(config: AuditConfig & { readonly maskFields?: readonly string[] }): AuditTrail {
   if (!config.enabled) return { record() {}, close: async () => {} };
   const file = new DailyRotateFile({
     filename: config.file,
@@ -41,7 +43,7 @@ export function createAuditTrail(config: AuditConfig): AuditTrail {
   });
   const logger = winston.createLogger({
     level: "info",
-    format: winston.format.combine(winston.format.timestamp({ alias: "at" }), winston.format.json()),
+    format: winston.format.combine(maskFormat({ fields: config.maskFields ?? [] }), winston.format.timestamp({ alias: "at" }), winston.format.json()),
     transports: [file],
   });
   return {

@@ -2,19 +2,29 @@
  * Prometheus metrics: SCIM requests by operation and status, their latency, and BIS backend
  * failures, plus Node's process metrics. One registry per bridge, so tests can run several.
  */
-import { collectDefaultMetrics, Counter, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { PoolStats } from "../store/user-store.js";
 
 export interface BridgeMetrics {
   readonly registry: Registry;
   readonly requests: Counter<"operation" | "status">;
   readonly latency: Histogram<"operation">;
   readonly backendErrors: Counter<"reason">;
+  /** Scheduled job runs: result is success, failure or skipped (another replica had the lock). */
+  readonly jobRuns: Counter<"job" | "result">;
+  readonly jobLastRun: Gauge<"job">;
+  /** 1 when the last backend probe reached BIS, 0 when it failed. */
+  readonly backendUp: Gauge;
+  /** The last reconciliation report's counts, by kind of finding. */
+  readonly reconciliation: Gauge<"kind">;
+  /** Where the pool gauges read from at scrape time (the current store's pool). */
+  poolSource?: () => PoolStats | undefined;
 }
 
 export function createMetrics(): BridgeMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "bis_bridge_" });
-  return {
+  const metrics: BridgeMetrics = {
     registry,
     requests: new Counter({
       name: "bis_bridge_requests_total",
@@ -35,5 +45,38 @@ export function createMetrics(): BridgeMetrics {
       labelNames: ["reason"],
       registers: [registry],
     }),
+    jobRuns: new Counter({
+      name: "bis_bridge_job_runs_total",
+      help: "Scheduled job runs, by job and result (success, failure, skipped)",
+      labelNames: ["job", "result"],
+      registers: [registry],
+    }),
+    jobLastRun: new Gauge({
+      name: "bis_bridge_job_last_run_timestamp_seconds",
+      help: "When each job last ran on this replica (Unix time)",
+      labelNames: ["job"],
+      registers: [registry],
+    }),
+    reconciliation: new Gauge({
+      name: "bis_bridge_reconciliation_findings",
+      help: "Findings of the last reconciliation report, by kind",
+      labelNames: ["kind"],
+      registers: [registry],
+    }),
+    backendUp: new Gauge({ name: "bis_bridge_backend_up", help: "1 when the last probe reached BIS, else 0", registers: [registry] }),
   };
+  const pool = (name: string, help: string, read: (stats: PoolStats) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const stats = metrics.poolSource?.();
+        if (stats) this.set(read(stats));
+      },
+    });
+  pool("bis_bridge_pool_connections_used", "Database connections in use", (s) => s.used);
+  pool("bis_bridge_pool_connections_free", "Idle database connections in the pool", (s) => s.free);
+  pool("bis_bridge_pool_pending_acquires", "Requests waiting for a database connection", (s) => s.pending);
+  return metrics;
 }

@@ -17,6 +17,13 @@ const scimBoolean = z.preprocess((value) => {
   return value;
 }, z.boolean());
 
+/**
+ * Text BIS can store as sent: well-formed Unicode (a lone surrogate would be written as U+FFFD)
+ * without NUL (PostgreSQL refuses it; other engines would truncate or keep it invisibly).
+ */
+const LONE_SURROGATE_OR_NUL = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]|\u0000/;
+const text = z.string().refine((v) => !LONE_SURROGATE_OR_NUL.test(v), "must be well-formed Unicode text without NUL characters");
+
 function valueSchema(definition: AttributeDefinition): z.ZodType {
   switch (definition.type) {
     case "boolean":
@@ -27,7 +34,7 @@ function valueSchema(definition: AttributeDefinition): z.ZodType {
     case "complex":
       return complexSchema(definition);
     default:
-      return z.string();
+      return definition.name === "userName" ? text.refine((v) => v.trim() !== "", "must not be blank") : text;
   }
 }
 

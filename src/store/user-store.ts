@@ -27,6 +27,18 @@ export interface CreateResult {
  */
 export type UserUpdater = (current: BisUser) => BisUserFields | Promise<BisUserFields>;
 
+export interface PoolStats {
+  readonly used: number;
+  readonly free: number;
+  readonly pending: number;
+}
+
+export interface EmailGroup {
+  /** The e-mail in lower case. */
+  readonly email: string;
+  readonly ids: readonly string[];
+}
+
 export interface UserStore {
   /** A live (not deleted) user, or undefined. */
   get(id: string): Promise<BisUser | undefined>;
@@ -48,5 +60,14 @@ export interface UserStore {
   delete(id: string, mode: DeleteMode): Promise<boolean>;
   /** Throws BackendUnavailableError when the backend cannot be reached. */
   ping(): Promise<void>;
+  /**
+   * Runs `work` only if no other bridge on this backend holds the lock `name` (taken without
+   * waiting, held until `work` settles). Returns false when skipped.
+   */
+  runExclusive?(name: string, work: () => Promise<void>): Promise<boolean>;
+  /** Up to `limit` e-mails shared (ignoring case) by several live users, with their ids. */
+  duplicateEmails?(limit: number): Promise<readonly EmailGroup[]>;
+  /** The connection pool's state, for metrics (backends without a pool leave it out). */
+  poolStats?(): PoolStats;
   close(): Promise<void>;
 }

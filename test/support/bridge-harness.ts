@@ -54,6 +54,10 @@ export interface TestBridgeOptions {
   /** Extra server settings (tls, allowFrom, failedAuthLimit, ...). */
   readonly server?: Record<string, unknown>;
   readonly dryRun?: boolean;
+  /** The `jobs:` config section (defaults otherwise). */
+  readonly jobs?: Record<string, unknown>;
+  /** Extra log settings (maskFields). */
+  readonly log?: Record<string, unknown>;
 }
 
 export async function startTestBridge(options: TestBridgeOptions): Promise<TestBridge> {
@@ -61,14 +65,15 @@ export async function startTestBridge(options: TestBridgeOptions): Promise<TestB
   const config = configSchema.parse({
     server: { port: 0, host: "127.0.0.1", ...options.server },
     auth: { tokens: options.tokens ?? TEST_TOKEN },
-    log: { level: "debug" },
+    log: { level: "debug", ...options.log },
     audit: { file: path.join(auditDir, "audit-%DATE%.log") },
     mapping: options.mapping ?? REFERENCE_MAPPING,
     store: options.store,
     dryRun: options.dryRun,
+    jobs: options.jobs,
   });
   const logs = new LogCapture();
-  const bridge = await startBridge(config, { logger: createLogger({ level: "debug", format: "json", transports: [logs.transport] }) });
+  const bridge = await startBridge(config, { logger: createLogger({ level: "debug", format: "json", maskFields: config.log.maskFields, transports: [logs.transport] }) });
   return Object.assign(Object.create(null), bridge, {
     close: () => bridge.close(),
     logs,

@@ -124,6 +124,8 @@ function applyKeyCompare(
   builder.whereRaw(`?? ${sqlOp} ?`, [`${USER_ALIAS}.${column}`, key]);
 }
 
+const UNSTORABLE_TEXT = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]|\u0000/;
+
 function comparison(
   column: string,
   op: ConditionOperator,
@@ -131,6 +133,10 @@ function comparison(
   ignoreCase: boolean,
   ctx: ConditionContext,
 ): Fragment {
+  // BIS text never holds these (PostgreSQL cannot store NUL at all and fails the statement).
+  if (typeof value === "string" && UNSTORABLE_TEXT.test(value)) {
+    throw new UnsupportedQueryError("a filter value must be well-formed Unicode text without NUL characters");
+  }
   const folded = ignoreCase && typeof value === "string";
   const plain = predicate(column, op, value, folded ? ctx.dialect.caseFolding : { column: "??", value: "?" }, ctx);
   const exact = ctx.dialect.caseExact;

@@ -27,6 +27,12 @@ const commonFields = {
   lockTimeoutMs: integer().positive().default(10_000),
   /** Per-statement limit, where the driver supports one. */
   requestTimeoutMs: integer().positive().optional(),
+  /**
+   * Longest one store call may take (a read, or a write transaction with its lock waits and
+   * retries) before the request answers 503: a hung network or server never holds a request.
+   * A write abandoned at its deadline has its connection closed, so it rolls back. Default 30 s.
+   */
+  deadlineMs: integer().positive().optional(),
 };
 
 const serverFields = {
@@ -105,6 +111,11 @@ function engineKnexConfig(config: SqlStoreConfig): Knex.Config {
     case "mssql":
       return mssqlKnexConfig(config);
   }
+}
+
+/** Waiting for a pooled connection counts against the request deadline, so it never waits longer. */
+export function acquireTimeout(config: { deadlineMs?: number }): number {
+  return Math.min(ACQUIRE_CONNECTION_TIMEOUT_MS, config.deadlineMs ?? ACQUIRE_CONNECTION_TIMEOUT_MS);
 }
 
 /** Pool settings shared by the server engines; an idle bridge holds no connections. */

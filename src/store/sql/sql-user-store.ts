@@ -7,12 +7,14 @@ import type { BisUser, BisUserFields } from "../bis-user.js";
 import type { UserTableModel } from "../store-model.js";
 import { BackendUnavailableError, DependentRowsError, DuplicateEmailError, StoreError } from "../store-errors.js";
 import type { UserPage, UserQuery } from "../user-query.js";
-import type { CreateResult, DeleteMode, DuplicatePolicy, MatchColumn, UserStore, UserUpdater } from "../user-store.js";
+import type { CreateResult, DeleteMode, DuplicatePolicy, EmailGroup, MatchColumn, PoolStats, UserStore, UserUpdater } from "../user-store.js";
+import { duplicateEmails } from "./duplicate-emails.js";
 import { applyCondition, USER_ALIAS } from "./condition-sql.js";
 import { deleteChildren, syncChildren } from "./child-rows.js";
 import { emailLockKey, liveIdsWhere, liveIdsWithEmail, matchLockKey, userLockKey } from "./email-match.js";
 import { dialectFor } from "./engines/dialects.js";
 import type { EngineDialect, WriteSession } from "./engines/engine-dialect.js";
+import { EXCLUSIVE_LOCKS } from "./engines/exclusive-lock.js";
 import { sleep } from "./engines/lock-wait.js";
 import { buildKnexConfig, type SqlStoreConfig } from "./sql-config.js";
 import { liveUsers, selectUserColumns, toBisUsers, type Db } from "./user-rows.js";
@@ -33,9 +35,18 @@ export interface SqlStoreOptions {
   readonly deadlockRetries: number;
   /** Run every write to its end, then roll it back: what would happen, with nothing written. */
   readonly dryRun: boolean;
+  /** Longest one call may take before BackendUnavailableError; an abandoned write's connection is closed. */
+  readonly deadlineMs: number;
 }
 
-const DEFAULT_OPTIONS: SqlStoreOptions = { lockTimeoutMs: 10_000, deadlockRetries: 2, dryRun: false };
+const DEFAULT_OPTIONS: SqlStoreOptions = { lockTimeoutMs: 10_000, deadlockRetries: 2, dryRun: false, deadlineMs: 30_000 };
+
+/** One store call's deadline: whether it has passed, and the connections its write uses. */
+interface Deadline {
+  expired: boolean;
+  readonly connections: Set<unknown>;
+  readonly error: BackendUnavailableError;
+}
 
 /** Thrown at the end of a dry-run write to roll its transaction back; carries the result. */
 class DryRunRollback<T> {
@@ -67,7 +78,7 @@ export class SqlUserStore implements UserStore {
     } else {
       this.db = knexFactory(buildKnexConfig(source));
       this.dialect = dialect ?? dialectFor(source.engine);
-      this.#options = { ...DEFAULT_OPTIONS, lockTimeoutMs: source.lockTimeoutMs, ...options };
+      this.#options = { ...DEFAULT_OPTIONS, lockTimeoutMs: source.lockTimeoutMs, deadlineMs: source.deadlineMs ?? DEFAULT_OPTIONS.deadlineMs, ...options };
     }
   }
 
@@ -81,14 +92,25 @@ export class SqlUserStore implements UserStore {
     return this.#read(async () => {
       const filtered = liveUsers(this.db, this.model, this.dialect);
       if (query.where) applyCondition(filtered, query.where, { model: this.model, dialect: this.dialect });
-      const [counted] = await filtered.clone().count({ total: "*" });
-      const total = Number((counted as { total: unknown } | undefined)?.total ?? 0);
+      const count = async () => {
+        const [counted] = await filtered.clone().count({ total: "*" });
+        return Number((counted as { total: unknown } | undefined)?.total ?? 0);
+      };
+      const page = (): Promise<Record<string, unknown>[]> =>
+        selectUserColumns(filtered.clone(), this.model)
+          .orderBy(`${USER_ALIAS}.${this.model.keyColumn}`)
+          .offset(Math.max(0, query.offset))
+          .limit(query.limit);
+      // Entra's match asks for the first page and finds 0-2 users: a first page that is not
+      // full holds the whole result, so its length is the total and no COUNT(*) is run.
+      if (query.limit > 0 && query.offset <= 0) {
+        const rows = await page();
+        const total = rows.length < query.limit ? rows.length : await count();
+        return { total, users: await toBisUsers(this.db, this.model, rows) };
+      }
+      const total = await count();
       if (query.limit <= 0 || query.offset >= total) return { total, users: [] };
-      const rows = await selectUserColumns(filtered, this.model)
-        .orderBy(`${USER_ALIAS}.${this.model.keyColumn}`)
-        .offset(Math.max(0, query.offset))
-        .limit(query.limit);
-      return { total, users: await toBisUsers(this.db, this.model, rows) };
+      return { total, users: await toBisUsers(this.db, this.model, await page()) };
     });
   }
 
@@ -165,6 +187,27 @@ export class SqlUserStore implements UserStore {
     await this.#read(() => this.db.raw("SELECT 1"));
   }
 
+  async runExclusive(name: string, work: () => Promise<void>): Promise<boolean> {
+    const lock = await this.#read(() => EXCLUSIVE_LOCKS[this.dialect.engine](this.db, name));
+    if (!lock) return false;
+    try {
+      await work();
+    } finally {
+      await lock.release();
+    }
+    return true;
+  }
+
+  duplicateEmails(limit: number): Promise<EmailGroup[]> {
+    return this.#read(() => duplicateEmails(this.db, this.model, this.dialect, limit));
+  }
+
+  poolStats(): PoolStats {
+    const pool = (this.db.client as { pool?: { numUsed(): number; numFree(): number; numPendingAcquires(): number } }).pool;
+    if (!pool) return { used: 0, free: 0, pending: 0 };
+    return { used: pool.numUsed(), free: pool.numFree(), pending: pool.numPendingAcquires() };
+  }
+
   async close(): Promise<void> {
     await this.db.destroy();
   }
@@ -231,14 +274,22 @@ export class SqlUserStore implements UserStore {
   }
 
   /** One transaction with the engine's locks; deadlocks retried, driver faults made typed. */
-  async #write<T>(work: (ctx: WriteContext) => Promise<T>): Promise<T> {
+  #write<T>(work: (ctx: WriteContext) => Promise<T>): Promise<T> {
+    return this.#withinDeadline((deadline) => this.#writeAttempts(work, deadline));
+  }
+
+  async #writeAttempts<T>(work: (ctx: WriteContext) => Promise<T>, deadline: Deadline): Promise<T> {
     const options = {
       lockTimeoutMs: this.#options.lockTimeoutMs,
       anchor: { table: this.model.table, column: this.model.keyColumn },
     };
     for (let attempt = 0; ; attempt += 1) {
+      if (deadline.expired) throw deadline.error;
       try {
         return await this.dialect.writeTransaction(this.db, options, async (session: WriteSession) => {
+          // Known to the deadline, so a write still running at its end is cut off, not committed later.
+          deadline.connections.add(await (session.trx as unknown as { client: { acquireConnection(): Promise<unknown> } }).client.acquireConnection());
+          if (deadline.expired) throw deadline.error;
           const result = await work({ session, model: this.model, dialect: this.dialect, now: new Date() });
           if (this.#options.dryRun) throw new DryRunRollback(result);
           return result;
@@ -257,9 +308,38 @@ export class SqlUserStore implements UserStore {
 
   async #read<T>(work: () => Promise<T>): Promise<T> {
     try {
-      return await work();
+      return await this.#withinDeadline(() => work());
     } catch (error) {
       throw this.#typed(error);
+    }
+  }
+
+  /**
+   * Runs `work`, answering BackendUnavailableError once deadlineMs has passed. The connections a
+   * write registered are then aborted, so its transaction rolls back on the server instead of
+   * committing after the client was told 503 (a retry of the request then succeeds once).
+   */
+  async #withinDeadline<T>(work: (deadline: Deadline) => Promise<T>): Promise<T> {
+    const deadline: Deadline = {
+      expired: false,
+      connections: new Set(),
+      error: new BackendUnavailableError(`BIS database unavailable: no answer within ${this.#options.deadlineMs} ms`),
+    };
+    const running = work(deadline);
+    let timer: NodeJS.Timeout | undefined;
+    const expiry = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        deadline.expired = true;
+        for (const connection of deadline.connections) this.dialect.abortConnection?.(connection);
+        reject(deadline.error);
+      }, this.#options.deadlineMs);
+    });
+    // Past the deadline nobody awaits `running`; its own failure is expected then.
+    running.catch(() => undefined);
+    try {
+      return await Promise.race([running, expiry]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

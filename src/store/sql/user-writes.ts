@@ -114,8 +114,10 @@ export async function currentRow(ctx: WriteContext, key: number): Promise<Row | 
 
 /** An integer key from a SCIM id; anything else names no user. */
 export function parseKey(id: string | number | boolean | null | undefined): number | undefined {
-  const text = String(id ?? "").trim();
-  if (!/^\d{1,10}$/.test(text)) return undefined;
+  // Only the canonical form: " 1" or "01" would be a second id for user 1 (a DELETE of
+  // /Users/%201 removed user 1).
+  const text = String(id ?? "");
+  if (!/^(0|[1-9]\d{0,9})$/.test(text)) return undefined;
   const key = Number(text);
   return key <= 2_147_483_647 ? key : undefined;
 }

@@ -61,6 +61,12 @@ export interface EngineDialect {
   bindTimestamp(value: Date): Date | string;
   /** Deadlocks are worth a retry; lost connections and timeouts mean the backend is unavailable. */
   classifyFailure(error: unknown): Failure | undefined;
+  /**
+   * Closes a driver connection at once (its socket), marking it so the pool discards it: a write
+   * abandoned at its deadline then rolls back on the server and can never commit later. Absent
+   * for SQLite, whose calls run in-process and cannot hang on a network.
+   */
+  abortConnection?(connection: unknown): void;
 }
 
 /** LIKE escape character, the same on every engine (a backslash would need escaping in MariaDB). */

@@ -1,6 +1,6 @@
 /** MariaDB / MySQL (mysql2). The schema port stores BIT flags as TINYINT(1). */
 import type { Knex } from "knex";
-import { ACQUIRE_CONNECTION_TIMEOUT_MS, serverPool, type MariadbConfig } from "../sql-config.js";
+import { acquireTimeout, serverPool, type MariadbConfig } from "../sql-config.js";
 import { commonFailure, errorProperty } from "./driver-failures.js";
 import { LOCK_NAMESPACE, lockOrder, type EngineDialect, type Failure } from "./engine-dialect.js";
 import { lockTimedOut } from "./lock-wait.js";
@@ -34,7 +34,7 @@ export function mariadbKnexConfig(config: MariadbConfig): Knex.Config {
         );
       },
     },
-    acquireConnectionTimeout: ACQUIRE_CONNECTION_TIMEOUT_MS,
+    acquireConnectionTimeout: acquireTimeout(config),
   };
 }
 
@@ -113,4 +113,12 @@ export const mariadbDialect: EngineDialect = {
   bindBoolean: (value) => (value ? 1 : 0),
   bindTimestamp: (value) => value,
   classifyFailure,
+  abortConnection(connection) {
+    // Fail the socket rather than calling mysql2's destroy(), whose pending callbacks never run (the
+    // transaction, and its pool slot, would wait forever). The error reaches every pending query,
+    // knex marks the connection disposed and its pool drops it.
+    const client = connection as { stream?: { destroy(error?: Error): void }; destroy?(): void };
+    if (client.stream) client.stream.destroy(new Error("aborted at the request deadline"));
+    else client.destroy?.();
+  },
 };

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import type { Knex } from "knex";
-import { ACQUIRE_CONNECTION_TIMEOUT_MS, serverPool, type MssqlConfig } from "../sql-config.js";
+import { acquireTimeout, serverPool, type MssqlConfig } from "../sql-config.js";
 import { commonFailure, errorProperty } from "./driver-failures.js";
 import { DeadlockVictim, LOCK_NAMESPACE, type EngineDialect, type Failure } from "./engine-dialect.js";
 import { lockTimedOut, transactionWithLocks, type TakeLock } from "./lock-wait.js";
@@ -78,7 +78,7 @@ export function mssqlKnexConfig(config: MssqlConfig): Knex.Config {
       },
     } as Knex.StaticConnectionConfig,
     pool: serverPool(config),
-    acquireConnectionTimeout: ACQUIRE_CONNECTION_TIMEOUT_MS,
+    acquireConnectionTimeout: acquireTimeout(config),
   };
 }
 
@@ -139,4 +139,8 @@ export const mssqlDialect: EngineDialect = {
   bindBoolean: (value) => value,
   bindTimestamp: (value) => value,
   classifyFailure,
+  abortConnection(connection) {
+    // A tedious Connection: close() ends its socket; knex's pool then validates it away.
+    (connection as { close?(): void }).close?.();
+  },
 };

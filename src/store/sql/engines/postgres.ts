@@ -1,7 +1,7 @@
 /** PostgreSQL (pg). The schema port keeps BIS's quoted PascalCase names. */
 import type { Knex } from "knex";
 import pg from "pg";
-import { ACQUIRE_CONNECTION_TIMEOUT_MS, serverPool, type PostgresConfig } from "../sql-config.js";
+import { acquireTimeout, serverPool, type PostgresConfig } from "../sql-config.js";
 import { commonFailure, errorProperty } from "./driver-failures.js";
 import { LOCK_NAMESPACE, type EngineDialect, type Failure } from "./engine-dialect.js";
 import { transactionWithLocks, type TakeLock } from "./lock-wait.js";
@@ -36,7 +36,7 @@ export function postgresKnexConfig(config: PostgresConfig): Knex.Config {
       ...(config.requestTimeoutMs ? { statement_timeout: config.requestTimeoutMs } : {}),
     },
     pool: serverPool(config),
-    acquireConnectionTimeout: ACQUIRE_CONNECTION_TIMEOUT_MS,
+    acquireConnectionTimeout: acquireTimeout(config),
   };
 }
 
@@ -80,4 +80,10 @@ export const postgresDialect: EngineDialect = {
   // timestamp without time zone ignores the zone in a literal, so this stores UTC wall time.
   bindTimestamp: (value) => value.toISOString(),
   classifyFailure,
+  abortConnection(connection) {
+    const client = connection as { __knex__disposed?: unknown; connection?: { stream?: { destroy(): void } } };
+    // knex's pool discards a connection marked disposed instead of reusing it.
+    client.__knex__disposed = new Error("aborted at the request deadline");
+    client.connection?.stream?.destroy();
+  },
 };

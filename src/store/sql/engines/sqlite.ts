@@ -2,7 +2,7 @@
  * SQLite (better-sqlite3): the embedded demo BIS and the default test database.
  * SQLite has one writer per database file, so that write lock is the per-e-mail lock.
  */
-import type { Database } from "better-sqlite3";
+import type { Database, Statement } from "better-sqlite3";
 import type { Knex } from "knex";
 import type { SqliteConfig } from "../sql-config.js";
 import { commonFailure, errorProperty } from "./driver-failures.js";
@@ -16,6 +16,29 @@ import { lockTimedOut, sleep } from "./lock-wait.js";
  * `writeTransaction`, up to lockTimeoutMs. https://www.sqlite.org/c3ref/busy_timeout.html
  */
 const BUSY_TIMEOUT_MS = 25;
+
+/**
+ * knex prepares every statement anew, which was the largest single cost of a SQLite request in
+ * `npm run bench`; the store sends the same few SQL texts again and again, so each connection
+ * keeps its most recently used prepared statements (better-sqlite3 statements are reusable).
+ */
+const STATEMENT_CACHE_SIZE = 200;
+
+function cachePreparedStatements(connection: Database): void {
+  const prepare = connection.prepare.bind(connection);
+  const cache = new Map<string, Statement>();
+  connection.prepare = ((sql: string) => {
+    let statement = cache.get(sql);
+    if (statement) {
+      cache.delete(sql); // re-inserted below as the most recently used
+    } else {
+      statement = prepare(sql);
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    }
+    cache.set(sql, statement);
+    return statement;
+  }) as Database["prepare"];
+}
 
 export function sqliteKnexConfig(config: SqliteConfig): Knex.Config {
   return {
@@ -31,6 +54,7 @@ export function sqliteKnexConfig(config: SqliteConfig): Knex.Config {
           connection.pragma("journal_mode = WAL");
           connection.pragma("foreign_keys = ON");
           connection.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+          cachePreparedStatements(connection);
           done(null, connection);
         } catch (error) {
           done(error as Error, connection);

@@ -1,0 +1,66 @@
+/**
+ * The bridge under test, in a process of its own so its peak RSS and CPU are its own. Started by
+ * bridge-client.ts with the store config in BENCH_STORE; answers counter and capture requests
+ * over the IPC channel. Logs and audit lines go to files, as in production.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import winston from "winston";
+import { startBridge } from "../src/bridge.js";
+import { configSchema } from "../src/config/config-schema.js";
+import { createLogger } from "../src/ops/logger.js";
+import type { BridgeReply, BridgeRequest, CapturedStatement } from "./bridge-protocol.js";
+
+export const BENCH_TOKEN = "bench-token-0123456789abcdef";
+
+const dir = mkdtempSync(join(tmpdir(), "bis-bench-bridge-"));
+const config = configSchema.parse({
+  server: { port: 0, host: "127.0.0.1" },
+  auth: { tokens: BENCH_TOKEN },
+  audit: { file: join(dir, "audit-%DATE%.log") },
+  mapping: fileURLToPath(new URL("../mappings/bis-reference.yaml", import.meta.url)),
+  mappingReload: false,
+  store: JSON.parse(process.env.BENCH_STORE ?? "{}"),
+});
+// One JSON line per request at info, as deployed; to a file so no pipe back-pressure is measured.
+const logger = createLogger({ level: "info", format: "json", transports: [new winston.transports.File({ filename: join(dir, "bridge.log") })] });
+const bridge = await startBridge(config, { logger });
+
+let queries = 0;
+let capture: CapturedStatement[] | undefined;
+bridge.store.db.on("query", (query: { sql: string; bindings?: unknown[] }) => {
+  queries += 1;
+  capture?.push({ sql: query.sql, bindings: (query.bindings ?? []) as CapturedStatement["bindings"] });
+});
+
+const send = (reply: BridgeReply) => process.send!(reply);
+
+process.on("message", async (request: BridgeRequest) => {
+  switch (request.type) {
+    case "counters":
+      return send({ id: request.id, type: "counters", queries, maxRssKb: process.resourceUsage().maxRSS });
+    case "capture":
+      capture = [];
+      return send({ id: request.id, type: "ok" });
+    case "captured": {
+      const statements = capture ?? [];
+      capture = undefined;
+      return send({ id: request.id, type: "captured", statements });
+    }
+    case "stop":
+      await bridge.close();
+      logger.close();
+      rmSync(dir, { recursive: true, force: true });
+      // The bench closes the channel once it has this answer; this process then exits.
+      return send({ id: request.id, type: "ok" });
+  }
+});
+
+// Ctrl-C reaches the whole process group: the bench stops this bridge itself, after which the
+// channel closes; a bench that died without stopping it closes the channel too.
+process.on("SIGINT", () => undefined);
+process.once("disconnect", () => process.exit(0));
+
+send({ id: 0, type: "ready", scimUrl: bridge.scimUrl.replace("localhost", "127.0.0.1"), token: BENCH_TOKEN });

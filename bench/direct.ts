@@ -1,0 +1,95 @@
+/**
+ * The same three operations done directly with knex (same driver, same pool settings as the
+ * bridge) at the same concurrency: the least a hand-written service must ask the database to
+ * give the same answer. Bridge time / direct time is the bridge's overhead.
+ */
+import { randomUUID } from "node:crypto";
+import type { Knex } from "knex";
+import type { BenchDatabase } from "./databases.js";
+import type { UserPicker } from "./entra-cycle.js";
+import { summarise, type LatencySummary } from "./latencies.js";
+import { emailOf } from "./population.js";
+
+export type DirectOperation = "filter" | "get" | "patch";
+
+export interface DirectPhaseResult {
+  readonly operation: DirectOperation;
+  readonly requests: number;
+  readonly seconds: number;
+  readonly requestsPerSecond: number;
+  readonly latency: LatencySummary;
+  readonly queriesPerRequest: number;
+}
+
+type Db = Knex | Knex.Transaction;
+
+/** The user row with its lookup names (as SCIM shows them), live users only, then its phones. */
+async function readUsers(db: Db, engine: BenchDatabase["engine"], where: (query: Knex.QueryBuilder) => void): Promise<Record<string, unknown>[]> {
+  const query = db({ u: "Users" })
+    .leftJoin({ d: "Departments" }, "d.DepartmentID", "u.DepartmentID")
+    .leftJoin({ l: "Locations" }, "l.LocationID", "u.LocationID")
+    .select("u.*", "d.DepartmentName", "l.LocationName")
+    .where("u.IsDeleted", engine === "postgres" ? false : 0);
+  where(query);
+  const users: Record<string, unknown>[] = await query;
+  if (users.length === 0) return users;
+  const phones: Record<string, unknown>[] = await db("UserPhones").select("UserID", "PhoneType", "Number").whereIn("UserID", users.map((u) => u.UserID as number));
+  return users.map((user) => ({ ...user, phones: phones.filter((p) => p.UserID === user.UserID) }));
+}
+
+export function directOperations(db: BenchDatabase, picker: UserPicker): Record<DirectOperation, () => Promise<unknown>> {
+  const { knex, engine } = db;
+  const now = () => (engine === "sqlite" ? new Date().toISOString().replace("T", " ").replace("Z", "") : new Date());
+  return {
+    // PostgreSQL compares case-sensitively: lower() on both sides, served by IX_Users_Email_lower.
+    filter: () => {
+      const email = emailOf(picker.live());
+      return readUsers(knex, engine, (q) => (engine === "postgres" ? q.whereRaw('lower("u"."Email") = lower(?)', [email]) : q.where("u.Email", email)));
+    },
+    get: () => {
+      const id = picker.live();
+      return readUsers(knex, engine, (q) => q.where("u.UserID", id));
+    },
+    // One transaction: the change, then the user as it now is (SCIM answers PATCH with it).
+    patch: () => {
+      const id = picker.live();
+      return knex.transaction(async (trx) => {
+        await trx("Users").where({ UserID: id }).update({ LastName: `Renamed-${randomUUID().slice(0, 8)}`, ModifiedOn: now() });
+        return readUsers(trx, engine, (q) => q.where("u.UserID", id));
+      });
+    },
+  };
+}
+
+/** A closed loop of `concurrency` workers for `durationSeconds`, like autocannon's connections. */
+export async function runDirectPhase(
+  db: BenchDatabase,
+  operation: DirectOperation,
+  work: () => Promise<unknown>,
+  options: { concurrency: number; durationSeconds: number },
+): Promise<DirectPhaseResult> {
+  let queries = 0;
+  const count = () => (queries += 1);
+  db.knex.on("query", count);
+  const samples: number[] = [];
+  const started = performance.now();
+  const end = started + options.durationSeconds * 1000;
+  const worker = async () => {
+    while (performance.now() < end) {
+      const t0 = performance.now();
+      await work();
+      samples.push(performance.now() - t0);
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  db.knex.off("query", count);
+  return {
+    operation,
+    requests: samples.length,
+    seconds,
+    requestsPerSecond: samples.length / seconds,
+    latency: summarise(samples),
+    queriesPerRequest: queries / samples.length,
+  };
+}

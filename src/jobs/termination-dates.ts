@@ -1,0 +1,109 @@
+/**
+ * The termination-dates job: disables BIS users whose termination date has passed and who are
+ * still active, as Entra would with active=false. The columns come from the mapping (the BIS
+ * extension's `terminationdate` and the core `active` attribute); each disable is one store
+ * update, re-checked inside its transaction, and one audit line (who = "job:termination-dates").
+ */
+import { randomUUID } from "node:crypto";
+import type { CompiledMapping } from "../mapping/compiled-mapping.js";
+import type { AuditTrail } from "../ops/audit-trail.js";
+import type { Logger } from "../ops/logger.js";
+import { URN } from "../scim/schema-urns.js";
+import type { BisUser } from "../store/bis-user.js";
+import type { Condition, Field } from "../store/user-query.js";
+import type { UserStore } from "../store/user-store.js";
+import type { Job } from "./scheduler.js";
+
+export const TERMINATION_JOB = "termination-dates";
+const WHO = `job:${TERMINATION_JOB}`;
+const PAGE = 100;
+
+export interface TerminationDeps {
+  readonly store: () => Pick<UserStore, "find" | "update">;
+  readonly mapping: () => CompiledMapping;
+  readonly audit: AuditTrail;
+  readonly logger: Logger;
+  /** Today's date as YYYY-MM-DD (UTC unless a test says otherwise). */
+  readonly today?: () => string;
+}
+
+type ColumnField = Extract<Field, { kind: "column" }>;
+
+/** The mapped column of a SCIM attribute, or undefined when the mapping does not map it to one. */
+function columnOf(mapping: CompiledMapping, schema: string, attribute: string): ColumnField | undefined {
+  const found = mapping.attributes.find((a) => a.target.schema === schema && a.target.attribute === attribute && !a.target.subAttribute);
+  return found?.field.kind === "column" ? found.field : undefined;
+}
+
+const isTrue = (value: unknown) => value === true || value === 1 || value === "1";
+
+/** Disables every active user whose termination date is before today; returns how many. */
+export async function disableTerminatedUsers(deps: TerminationDeps): Promise<number> {
+  const mapping = deps.mapping();
+  const termination = columnOf(mapping, URN.bisUser, "terminationdate");
+  const active = columnOf(mapping, URN.user, "active");
+  if (!termination || !active) {
+    deps.logger.warn("termination-dates job: the mapping maps no terminationdate or active column; nothing to do");
+    return 0;
+  }
+  const today = deps.today?.() ?? new Date().toISOString().slice(0, 10);
+  const where: Condition = {
+    kind: "and",
+    conditions: [
+      { kind: "compare", field: termination, op: "lt", value: today, ignoreCase: false },
+      { kind: "compare", field: active, op: "eq", value: true, ignoreCase: false },
+    ],
+  };
+  const store = deps.store();
+  const runId = randomUUID();
+  let disabled = 0;
+  let failed = 0;
+  // Disabled users leave the result, so read from the start each time, past the failures.
+  for (;;) {
+    const page = await store.find({ where, offset: failed, limit: PAGE });
+    if (page.users.length === 0) break;
+    for (const candidate of page.users) {
+      try {
+        let old: unknown;
+        const result = await store.update(candidate.id, (current: BisUser) => {
+          old = current.fields[active.column];
+          const ends = current.fields[termination.column];
+          // Re-checked under the write lock: Entra may have changed the user since the read.
+          if (!isTrue(old) || ends === null || String(ends).slice(0, 10) >= today) return current;
+          return { ...current, fields: { ...current.fields, [active.column]: false } };
+        });
+        if (result && isTrue(old) && !isTrue(result.fields[active.column])) {
+          disabled += 1;
+          deps.audit.record({
+            who: WHO,
+            operation: "disable",
+            bisId: candidate.id,
+            changes: [{ attribute: "active", old: true, new: false }],
+            result: "success",
+            status: 200,
+            requestId: runId,
+          });
+        }
+      } catch (error) {
+        failed += 1;
+        const detail = error instanceof Error ? error.message : String(error);
+        deps.audit.record({ who: WHO, operation: "disable", bisId: candidate.id, result: "failure", status: 500, detail, requestId: runId });
+      }
+    }
+    if (page.users.length < PAGE) break;
+  }
+  deps.logger.info("termination-dates job", { disabled, failed, today });
+  if (failed > 0) throw new Error(`${failed} terminated user(s) could not be disabled`);
+  return disabled;
+}
+
+export function terminationDatesJob(schedule: string, deps: TerminationDeps): Job {
+  return {
+    name: TERMINATION_JOB,
+    schedule,
+    exclusive: true,
+    async run() {
+      await disableTerminatedUsers(deps);
+    },
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * `npm run lint:docker` lints the Dockerfile with dockerfile-utils (the linter behind the
+ * Dockerfile language server; hadolint is not packaged for Debian or npm). The shipped
+ * Dockerfile must have no errors and no warnings, and the linter must catch a broken one.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { expect, it } from "vitest";
+import { ROOT } from "../support/paths.js";
+
+const lint = (file: string) =>
+  spawnSync(path.join(ROOT, "node_modules/.bin/dockerfile-utils"), ["lint", file], { cwd: ROOT, encoding: "utf8" });
+
+it("the Dockerfile passes the linter with no findings", () => {
+  const result = lint("Dockerfile");
+  expect(result.stdout + result.stderr).toBe("");
+  expect(result.status).toBe(0);
+});
+
+it("the linter reports a broken Dockerfile, with its line", () => {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), "dockerfile-")), "Dockerfile");
+  writeFileSync(file, "FROM node:20\nMAINTAINER someone\nFROM\n");
+  const result = lint(file);
+  expect(result.status).not.toBe(0);
+  expect(result.stdout).toContain("Line: 3");
+  expect(result.stdout).toContain("Warning: MAINTAINER has been deprecated");
+});

@@ -1,0 +1,112 @@
+/**
+ * The status page: bearer token required, escaped server-rendered HTML under helmet's CSP, and
+ * in headless Chromium it shows the backend, a row for an operation just made, the jobs and the
+ * reconciliation findings. The screenshot is kept as docs/status-page.png.
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { escapeHtml } from "../../src/http/status-page.js";
+import { createTestDatabase, type TestDatabase } from "../support/databases.js";
+import { entraUser, ROOT, startTestBridge, TEST_TOKEN, type TestBridge } from "../support/bridge-harness.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const SCREENSHOT = path.join(ROOT, "docs", "status-page.png");
+
+let db: TestDatabase;
+let bridge: TestBridge;
+let origin: string;
+let createdId: string;
+beforeAll(async () => {
+  db = await createTestDatabase("sqlite", { seed: true });
+  bridge = await startTestBridge({
+    store: db.config,
+    jobs: { backendProbe: { schedule: "0 0 0 1 1 *" }, terminationDates: { enabled: true, schedule: "0 15 2 * * *" }, reconciliation: { schedule: "0 45 2 * * *" } },
+  });
+  origin = bridge.scimUrl.replace(/\/scim\/v2$/, "");
+  createdId = (await bridge.request("POST", "/Users", entraUser("status.page@contoso.com"))).body.id;
+  await bridge.request("GET", "/Users/999999"); // an error row
+  await bridge.probe.probe();
+  await bridge.scheduler.runNow("termination-dates");
+  await bridge.scheduler.runNow("reconciliation");
+});
+afterAll(async () => {
+  await bridge?.close();
+  await db?.drop();
+});
+
+describe("GET /status over HTTP", () => {
+  it("needs the bearer token, and never takes one from the query string", async () => {
+    expect((await fetch(`${origin}/status`)).status).toBe(401);
+    expect((await fetch(`${origin}/status?token=${TEST_TOKEN}`)).status).toBe(401);
+    const page = await fetch(`${origin}/status`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(page.headers.get("cache-control")).toBe("no-store");
+    const csp = page.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("script-src 'self'");
+    const html = await page.text();
+    expect(html).not.toMatch(/<script|style=/);
+    // No personal data: the e-mail of the user just created is not on the page.
+    expect(html).not.toContain("status.page@contoso.com");
+    expect(html).toContain(`<td>${createdId}</td>`);
+  });
+
+  it("escapes what it shows", () => {
+    expect(escapeHtml(`<img src=x onerror="a('b')">&`)).toBe("&lt;img src=x onerror=&quot;a(&#39;b&#39;)&quot;&gt;&amp;");
+  });
+});
+
+const chromiumMissing = !existsSync(CHROMIUM);
+if (chromiumMissing) {
+  const reason = `skipping the status page browser test: ${CHROMIUM} is not installed (apt-get install -y chromium)`;
+  if (process.env.BIS_TEST_REQUIRE_SERVERS) throw new Error(`${reason}, but BIS_TEST_REQUIRE_SERVERS asks for every suite`);
+  console.warn(reason);
+}
+
+describe.skipIf(chromiumMissing)("the status page in headless Chromium", () => {
+  it("shows backend health, the operation just made, the jobs and the findings; screenshot in docs/", async () => {
+    const { chromium } = await import("playwright-core");
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    });
+    try {
+      const context = await browser.newContext({ extraHTTPHeaders: { authorization: `Bearer ${TEST_TOKEN}` }, viewport: { width: 1200, height: 900 } });
+      const page = await context.newPage();
+      const violations: string[] = [];
+      page.on("console", (message) => message.type() === "error" && violations.push(message.text()));
+      const response = await page.goto(`${origin}/status`);
+      expect(response?.status()).toBe(200);
+
+      expect(await page.locator("h1").textContent()).toBe("bis-scim-bridge status");
+      expect(await page.locator("h2").allTextContents()).toEqual(["Backend", "Recent operations", "Recent errors", "Jobs", "Reconciliation"]);
+      expect(await page.locator("#backend-state").textContent()).toMatch(/^BIS reachable, checked \d{4}-\d\d-\d\d /);
+      // The stylesheet loaded under the CSP: the state is drawn in green.
+      expect(await page.locator("#backend-state").evaluate((el) => getComputedStyle(el).color)).toBe("rgb(26, 127, 55)");
+
+      const createRow = page.locator("#operations tbody tr", { hasText: "create" });
+      expect(await createRow.locator("td").allTextContents()).toEqual([expect.any(String), "POST", "create", "201", createdId, expect.stringMatching(/ ms$/), expect.any(String)]);
+      expect(await page.locator("#errors tbody tr", { hasText: "404" }).count()).toBe(1);
+
+      const jobs = await page.locator("#jobs tbody tr").evaluateAll((rows) => rows.map((row) => [...row.querySelectorAll("td")].slice(0, 5).map((td) => td.textContent)));
+      expect(jobs).toEqual([
+        ["backend-probe", "0 0 0 1 1 *", "every replica", "not yet", ""],
+        ["termination-dates", "0 15 2 * * *", "one replica", expect.stringMatching(/UTC$/), "success"],
+        ["reconciliation", "0 45 2 * * *", "one replica", expect.stringMatching(/UTC$/), "success"],
+      ]);
+      const findings = await page.locator("#findings li").allTextContents();
+      expect(findings[0]).toMatch(/^E-mails shared by several BIS users: 1 \(BIS ids 2 \+ 3\)$/);
+      expect(findings[1]).toMatch(/^Users without an Entra externalId: 6 /);
+      expect(findings[2]).toBe("Disabled in BIS but active in Entra's last push: 0");
+      expect(violations).toEqual([]);
+
+      mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+      expect(existsSync(SCREENSHOT)).toBe(true);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,143 @@
+/**
+ * Concurrency over several real bridge processes on one PostgreSQL or MariaDB database:
+ * racing creates of one e-mail make exactly one user, racing PATCHes of one user end in the state
+ * of some serial order, and crossing writes (e-mail swaps against creates) never hang a request.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { entraUser } from "../support/bridge-harness.js";
+import { createTestDatabase, engineAvailable, type TestDatabase } from "../support/databases.js";
+import { checkBis } from "./support/bis-invariants.js";
+import { scim, startBridgeProcess, writeBridgeConfig, type BridgeProcess } from "./support/bridge-process.js";
+import { recordCases, recordFault } from "./support/results.js";
+
+const DOMAIN = "@race.rel.contoso.com";
+const PROCESSES = 3;
+const DEADLINE_MS = 30_000;
+const patchOf = (operations: unknown[]) => ({ schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: operations });
+
+// Server engines only: SQLite has one writer per file (test/store/concurrency.test.ts covers it).
+for (const engine of ["postgres", "mariadb"] as const) describe.skipIf(!engineAvailable(engine))(`concurrency across bridge processes [${engine}]`, () => {
+  let db: TestDatabase;
+  const bridges: BridgeProcess[] = [];
+  const url = (i: number) => bridges[i % bridges.length].scimUrl;
+
+  beforeAll(async () => {
+    db = await createTestDatabase(engine, { seed: false });
+    const config = writeBridgeConfig(db.config);
+    bridges.push(...(await Promise.all(Array.from({ length: PROCESSES }, () => startBridgeProcess(config)))));
+  });
+  afterAll(async () => {
+    await Promise.all(bridges.map((b) => b.stop()));
+    await db?.drop();
+  });
+
+  it("50 parallel creates of one e-mail (in varying case), three rounds, make exactly one user each", async () => {
+    let tried = 0;
+    let passed = 0;
+    let hung = 0;
+    for (let round = 0; round < 3; round++) {
+      const email = `racer${round}.${engine}${DOMAIN}`;
+      const responses = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => scim(url(i), "POST", "/Users", entraUser(i % 3 === 0 ? email.toUpperCase() : email), DEADLINE_MS)),
+      );
+      const statuses = responses.map((r) => r.status);
+      hung += statuses.filter((s) => s === 0).length;
+      const created = statuses.filter((s) => s === 201).length;
+      const conflicts = statuses.filter((s) => s === 409).length;
+      tried += 50;
+      if (created === 1 && conflicts === 49) passed += 50;
+      expect({ created, conflicts }).toEqual({ created: 1, conflicts: 49 });
+      // Every 409 names the one user that won.
+      const winner = responses.find((r) => r.status === 201)!.body.id;
+      expect(responses.filter((r) => r.status === 409).every((r) => String(r.body.detail).includes(`BIS user ${winner}`))).toBe(true);
+    }
+    const health = await checkBis(db.knex, DOMAIN);
+    const rows = await db.knex("Users").count({ n: "*" });
+    recordCases("concurrency", `racing creates [${engine}]`, tried, passed);
+    recordFault({ fault: "race: 3x50 creates of one e-mail, 3 processes", engine, requests: tried, unavailable: 0, hung, lostWrites: 0, halfWritten: health.halfWritten, duplicates: health.duplicates, recovered: true });
+    expect(Number(rows[0].n)).toBe(3);
+    expect(health).toEqual({ duplicates: 0, halfWritten: 0 });
+    expect(hung).toBe(0);
+  });
+
+  it("30 parallel PATCHes of one user end in the state one of them wrote whole (a serial order)", async () => {
+    const created = await scim(url(0), "POST", "/Users", entraUser(`patched.${engine}${DOMAIN}`));
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    const N = 30;
+    const responses = await Promise.all(
+      Array.from({ length: N }, (_, i) =>
+        scim(
+          url(i),
+          "PATCH",
+          `/Users/${id}`,
+          patchOf([
+            { op: "Replace", path: "title", value: `Title ${i}` },
+            { op: "Replace", path: "name.familyName", value: `Family ${i}` },
+            { op: "Add", path: 'phoneNumbers[type eq "mobile"].value', value: `+1 403 555 ${String(1000 + i)}` },
+            { op: "Replace", path: 'addresses[type eq "work"].locality', value: `City ${i}` },
+            { op: "Replace", path: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", value: `Dept ${i % 4}` },
+          ]),
+          DEADLINE_MS,
+        ),
+      ),
+    );
+    const statuses = responses.map((r) => r.status);
+    const final = (await scim(url(1), "GET", `/Users/${id}`)).body;
+    const tag = /^Title (\d+)$/.exec(final.title)?.[1];
+    const i = Number(tag);
+    // Every attribute carries the same writer's values: no write interleaved with another.
+    const expected = {
+      title: `Title ${i}`,
+      name: expect.objectContaining({ familyName: `Family ${i}` }),
+      phoneNumbers: expect.arrayContaining([expect.objectContaining({ type: "mobile", value: `+1 403 555 ${1000 + i}` })]),
+      addresses: [expect.objectContaining({ locality: `City ${i}` })],
+      "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": expect.objectContaining({ department: `Dept ${i % 4}` }),
+    };
+    const consistent = tag !== undefined && (() => {
+      try {
+        expect(final).toMatchObject(expected);
+        return true;
+      } catch {
+        return false;
+      }
+    })();
+    // Each answer is itself a whole state: what that request wrote.
+    const wholeAnswers = responses.filter((r, k) => r.status === 200 && r.body.title === `Title ${k}` && r.body.name.familyName === `Family ${k}`).length;
+    recordCases("concurrency", `racing PATCHes [${engine}]`, N + 1, wholeAnswers + (consistent ? 1 : 0));
+    expect(statuses).toEqual(statuses.map(() => 200));
+    expect(wholeAnswers).toBe(N);
+    expect(final).toMatchObject(expected);
+  });
+
+  it("crossing writes (e-mail swaps against creates and deletes) all answer, and leave no duplicate", async () => {
+    const a = `swap-a.${engine}${DOMAIN}`;
+    const b = `swap-b.${engine}${DOMAIN}`;
+    const ua = (await scim(url(0), "POST", "/Users", entraUser(a))).body.id;
+    const ub = (await scim(url(1), "POST", "/Users", entraUser(b))).body.id;
+    const c = `swap-c.${engine}${DOMAIN}`;
+    const requests = Array.from({ length: 40 }, (_, i) => {
+      switch (i % 5) {
+        case 0:
+          return scim(url(i), "PATCH", `/Users/${ua}`, patchOf([{ op: "replace", path: "userName", value: i % 2 ? b : c }]), DEADLINE_MS);
+        case 1:
+          return scim(url(i), "PATCH", `/Users/${ub}`, patchOf([{ op: "replace", path: "userName", value: i % 2 ? a : c }]), DEADLINE_MS);
+        case 2:
+          return scim(url(i), "POST", "/Users", entraUser(i % 2 ? a : c), DEADLINE_MS);
+        case 3:
+          return scim(url(i), "POST", "/Users", entraUser(b), DEADLINE_MS);
+        default:
+          return scim(url(i), "PUT", `/Users/${i % 2 ? ua : ub}`, entraUser(i % 3 ? c : a), DEADLINE_MS);
+      }
+    });
+    const statuses = (await Promise.all(requests)).map((r) => r.status);
+    const hung = statuses.filter((s) => s === 0).length;
+    const unexpected = statuses.filter((s) => ![200, 201, 409].includes(s));
+    const health = await checkBis(db.knex, DOMAIN);
+    recordCases("concurrency", `crossing writes [${engine}]`, statuses.length, statuses.length - unexpected.length);
+    recordFault({ fault: "race: 40 crossing e-mail swaps/creates/PUTs", engine, requests: statuses.length, unavailable: statuses.filter((s) => s === 503).length, hung, lostWrites: 0, halfWritten: health.halfWritten, duplicates: health.duplicates, recovered: true });
+    expect(hung).toBe(0);
+    expect(unexpected).toEqual([]);
+    expect(health).toEqual({ duplicates: 0, halfWritten: 0 });
+  });
+});
