@@ -3,11 +3,13 @@ import type { BridgeConfig } from "../config/config-schema.js";
 import type { CompiledMapping } from "../mapping/compiled-mapping.js";
 import { checkMapping, type Finding } from "../mapping/mapping-check.js";
 import { starterMapping } from "../mapping/starter-mapping.js";
-import { duplicateEmailGroups } from "../store/sql/email-match.js";
 import { comparesCaseSensitively, readDatabaseSchema } from "../store/sql/introspection/database-schema.js";
 import { createSqlUserStore } from "../store/sql/sql-user-store.js";
 import { buildKnexConfig } from "../store/sql/sql-config.js";
 import knexFactory from "knex";
+
+/** More duplicate e-mails than this are a data clean-up of their own; the report names the first ones. */
+const MAX_DUPLICATES_REPORTED = 1000;
 
 export async function checkAgainstDatabase(config: BridgeConfig, mapping: CompiledMapping): Promise<Finding[]> {
   const store = createSqlUserStore(config.store, mapping.model);
@@ -15,7 +17,7 @@ export async function checkAgainstDatabase(config: BridgeConfig, mapping: Compil
     const tables = await readDatabaseSchema(store.db, config.store.engine);
     const findings = checkMapping(mapping, tables, { needsFoldedIndexes: comparesCaseSensitively(config.store.engine) });
     if (findings.some((f) => f.level === "error")) return findings;
-    const duplicates = await duplicateEmailGroups(store.db, mapping.model, store.dialect);
+    const duplicates = await store.duplicateEmails(MAX_DUPLICATES_REPORTED);
     return [
       ...findings,
       ...duplicates.map((group): Finding => ({

@@ -40,17 +40,3 @@ export async function liveIdsWhere(db: Db, model: UserTableModel, dialect: Engin
 export const emailLockKey = (email: string) => `email:${email.toLowerCase()}`;
 export const matchLockKey = (column: string, value: string) => `match:${column}:${value.toLowerCase()}`;
 export const userLockKey = (id: string | number) => `user:${id}`;
-
-/**
- * Live users sharing an e-mail (ignoring case): the legacy duplicates BIS may already hold, as
- * groups of keys. Grouped in the database (by the folded e-mail, or by the column under its
- * case-insensitive collation), for reports and checks, never on a request's path.
- */
-export async function duplicateEmailGroups(db: Db, model: UserTableModel, dialect: EngineDialect): Promise<{ email: string; ids: string[] }[]> {
-  const folded = db.raw(dialect.caseFolding.column, [`${USER_ALIAS}.${model.emailColumn}`]);
-  const emails: { email: string }[] = await liveUsers(db, model, dialect)
-    .select(db.raw("min(??) as email", [`${USER_ALIAS}.${model.emailColumn}`]))
-    .groupBy(folded)
-    .havingRaw("count(*) > 1");
-  return Promise.all(emails.map(async ({ email }) => ({ email, ids: await liveIdsWithEmail(db, model, dialect, email) })));
-}
