@@ -7,7 +7,7 @@ import type { AttributeDefinition } from "../scim/schema-definitions.js";
 import { findAttribute, findSubAttribute } from "../scim/schema-definitions.js";
 import { URN } from "../scim/schema-urns.js";
 import { ScimError } from "../scim/scim-error.js";
-import type { ChildModel, LookupModel, UserTableModel } from "../store/store-model.js";
+import { namedParameters, statementParameters, type ChildModel, type LookupModel, type UserTableModel } from "../store/store-model.js";
 import type { Field } from "../store/user-query.js";
 import type { DuplicatePolicy, MatchColumn } from "../store/user-store.js";
 import { ConfigFileError, describeKey, readYaml, validateYaml, type YamlSource } from "../config/yaml-source.js";
@@ -69,6 +69,10 @@ export function loadMapping(file: string): CompiledMapping {
   if (mapping.delete === "deactivate" && !attributes.some((a) => a.target.attribute === "active" && a.field.kind === "column")) {
     problems.push(`${describeKey(source, ["delete"])}: delete: deactivate needs the active attribute mapped to a column`);
   }
+  if (mapping.delete === "deactivate" && mapping.write.delete) {
+    problems.push(`${describeKey(source, ["write", "delete"])}: delete: deactivate is an update (write.update runs for it); write.delete applies to delete: soft or hard`);
+  }
+  problems.push(...checkStatements(source, mapping, attributes));
   if (problems.length > 0) throw new ConfigFileError(file, problems);
   return {
     file,
@@ -187,8 +191,23 @@ function toModel(mapping: MappingFile, attributes: readonly MappedAttribute[]): 
     children,
     dependents: mapping.dependents,
     createStatement: mapping.write.create?.sql,
+    updateStatement: mapping.write.update?.sql,
+    deleteStatement: mapping.write.delete?.sql,
     selfReferences: attributes.flatMap((a) => (a.entry.valueType === "userReference" && a.field.kind === "column" ? [a.field.column] : [])),
   };
+}
+
+/** Every :name in a write statement must be a parameter the store passes to it. */
+function checkStatements(source: YamlSource, mapping: MappingFile, attributes: readonly MappedAttribute[]): string[] {
+  const operations = (["create", "update", "delete"] as const).filter((operation) => mapping.write[operation]);
+  if (operations.length === 0) return [];
+  const model = toModel(mapping, attributes);
+  return operations.flatMap((operation) => {
+    const known = statementParameters(model, operation);
+    const unknown = namedParameters(mapping.write[operation]!.sql).filter((name) => !known.includes(name));
+    if (unknown.length === 0) return [];
+    return [`${describeKey(source, ["write", operation, "sql"])}: ${unknown.map((name) => `:${name}`).join(", ")} ${unknown.length === 1 ? "is" : "are"} not among its parameters (${known.map((name) => `:${name}`).join(", ")})`];
+  });
 }
 
 function matchColumns(mapping: MappingFile, attributes: readonly MappedAttribute[]): MatchColumn[] {

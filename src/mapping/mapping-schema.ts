@@ -98,6 +98,14 @@ export const mappingSchema = z.strictObject({
         .strictObject({ sql: z.string().min(1) })
         .optional()
         .meta({ description: "Create the user row with your own statement instead of the generated INSERT: a stored procedure call or any SQL, with :Column named parameters, answering a row that holds the new key column. Runs inside the bridge's transaction, after its duplicate check." }),
+      update: z
+        .strictObject({ sql: z.string().min(1) })
+        .optional()
+        .meta({ description: "Update the user row with your own statement instead of the generated UPDATE: called with the user's whole new state (every mapped column as :Column, lookup columns carrying keys) and its key as :<key column>, inside the bridge's transaction and lock, whenever something about the user changed (also for an adopt, and for delete: deactivate)." }),
+      delete: z
+        .strictObject({ sql: z.string().min(1) })
+        .optional()
+        .meta({ description: "Delete the user (delete: soft or hard) with your own statement instead of the generated one: called with :<key column> (and :<modified column>, the time of the write), inside the bridge's transaction and lock, after the bridge found the user (and, for hard, no dependent rows). The user must be gone for SCIM afterwards." }),
     })
     .default({}),
   constants: z

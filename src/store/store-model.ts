@@ -50,4 +50,32 @@ export interface UserTableModel {
    * Absent: the store generates the INSERT.
    */
   readonly createStatement?: string;
+  /**
+   * The consultant's own statement for updating the user row: called with the user's whole new
+   * state (every column of the model, lookup columns carrying keys) and the key column as
+   * :Column named parameters, instead of the generated UPDATE. Absent: generated.
+   */
+  readonly updateStatement?: string;
+  /**
+   * The consultant's own statement for a soft or hard delete, called with the key column (and
+   * the modified column's stamp) as :Column named parameters. Absent: generated.
+   */
+  readonly deleteStatement?: string;
+}
+
+export type WriteOperation = "create" | "update" | "delete";
+
+/**
+ * The :named parameters a write statement receives: for create every column of the model (the
+ * new user's values), for update those and the key, for delete the key and the modified stamp.
+ */
+export function statementParameters(model: UserTableModel, operation: WriteOperation): string[] {
+  const state = [model.emailColumn, ...model.columns, ...model.lookups.map((l) => l.column), model.createdColumn, model.modifiedColumn, model.deletedColumn];
+  const names = operation === "create" ? state : operation === "update" ? [...state, model.keyColumn] : [model.keyColumn, model.modifiedColumn];
+  return [...new Set(names.filter((name): name is string => name !== undefined))];
+}
+
+/** The :names a statement uses (not ::casts, not :identifier: bindings). */
+export function namedParameters(statement: string): string[] {
+  return [...new Set([...statement.matchAll(/(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)(?![\w:])/g)].map((m) => m[1]!))];
 }

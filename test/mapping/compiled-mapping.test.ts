@@ -97,6 +97,13 @@ describe("mapping errors name file, line and key", () => {
     expect(() => loadMapping(file)).toThrowError(/key matching\.attributes\[1\]: "title" must be a mapped attribute on a user-table column with filter: indexed/);
   });
 
+  it("a write statement naming a parameter the bridge does not pass, and write.delete beside delete: deactivate", () => {
+    const file = mappingVariant((t) =>
+      t.replace("delete: soft", "delete: deactivate\nwrite:\n  update: { sql: 'CALL usp_UpdateUser(:UserID, :Email, :Nickname)' }\n  delete: { sql: 'CALL usp_DeleteUser(:UserID)' }"),
+    );
+    expect(() => loadMapping(file)).toThrowError(/key write\.delete: delete: deactivate is an update[\s\S]*key write\.update\.sql: :Nickname is not among its parameters \(:Email, .*:UserID\)/);
+  });
+
   it("YAML syntax errors with their line", () => {
     const file = mappingVariant((t) => t.replace("version: 1", "version: [1"));
     expect(() => loadMapping(file)).toThrowError(/line \d+:/);

@@ -5,7 +5,7 @@
 import knexFactory, { type Knex } from "knex";
 import type { BisUser, BisUserFields } from "../bis-user.js";
 import type { UserTableModel } from "../store-model.js";
-import { BackendUnavailableError, DependentRowsError, DuplicateEmailError, StoreError } from "../store-errors.js";
+import { BackendUnavailableError, DuplicateEmailError, StoreError } from "../store-errors.js";
 import type { UserPage, UserQuery } from "../user-query.js";
 import type { CreateResult, DeleteMode, DuplicatePolicy, EmailGroup, MatchColumn, PoolStats, UserStore, UserUpdater } from "../user-store.js";
 import { duplicateEmails } from "./duplicate-emails.js";
@@ -20,8 +20,10 @@ import { buildKnexConfig, type SqlStoreConfig } from "./sql-config.js";
 import { liveUsers, selectUserColumns, toBisUsers, type Db } from "./user-rows.js";
 import {
   currentRow,
+  deleteUserWithStatement,
   insertUserRow,
   parseKey,
+  refuseWithDependents,
   rowChanges,
   updateUserRow,
   type CurrentUser,
@@ -179,6 +181,7 @@ export class SqlUserStore implements UserStore {
     if (key === undefined) return Promise.resolve(false);
     return this.#write(async (ctx) => {
       await ctx.session.lock([userLockKey(key)]);
+      if (this.model.deleteStatement) return deleteUserWithStatement(ctx, key, mode);
       return mode === "soft" ? this.#softDelete(ctx, key) : this.#hardDelete(ctx, key);
     });
   }
@@ -217,7 +220,7 @@ export class SqlUserStore implements UserStore {
     const changes = await rowChanges(ctx, next.fields, current);
     const childrenChanged = await syncChildren(ctx.session.trx, this.model, key, next.children, current.user.children);
     if (Object.keys(changes).length === 0 && !childrenChanged) return current.user;
-    await updateUserRow(ctx, key, changes);
+    await updateUserRow(ctx, key, changes, current);
     return (await this.#load(ctx.session.trx, key))!;
   }
 
@@ -235,11 +238,7 @@ export class SqlUserStore implements UserStore {
     const { trx } = ctx.session;
     const { table, keyColumn, modifiedColumn } = this.model;
     if (!(await trx(table).where(keyColumn, key).first(keyColumn))) return false;
-    for (const dependent of this.model.dependents) {
-      const [counted] = await trx(dependent.table).where(dependent.column, key).count({ total: "*" });
-      const total = Number((counted as { total: unknown } | undefined)?.total ?? 0);
-      if (total > 0) throw new DependentRowsError(dependent.table, total);
-    }
+    await refuseWithDependents(ctx, key);
     const stamp = modifiedColumn ? { [modifiedColumn]: this.dialect.bindTimestamp(ctx.now) } : {};
     for (const column of this.model.selfReferences) {
       await trx(table).where(column, key).update({ [column]: null, ...stamp });

@@ -2,16 +2,16 @@
  * Turns BisUser fields into user-table columns inside a write session: lookup names become keys,
  * manager ids are checked against live users, and on update only changed columns are written.
  */
-import type { Knex } from "knex";
 import type { BisUser, ColumnValue } from "../bis-user.js";
-import type { UserTableModel } from "../store-model.js";
-import { MissingReferenceError } from "../store-errors.js";
+import { statementParameters, type UserTableModel } from "../store-model.js";
+import { DependentRowsError, MissingReferenceError } from "../store-errors.js";
 import { USER_ALIAS } from "./condition-sql.js";
 import { userLockKey } from "./email-match.js";
 import type { EngineDialect, WriteSession } from "./engines/engine-dialect.js";
 import { insertReturningKey } from "./inserted-key.js";
 import { lookupKey } from "./lookup-keys.js";
 import { liveUsers } from "./user-rows.js";
+import { createWithStatement, deleteWithStatement, updateWithStatement } from "./write-statements.js";
 
 export interface WriteContext {
   readonly session: WriteSession;
@@ -64,47 +64,51 @@ export async function insertUserRow(ctx: WriteContext, changes: Row): Promise<nu
 }
 
 /**
- * The consultant's create statement, inside the same transaction and locks: every column of the
- * model is a :named parameter (null when the user has no value), and the answer must carry the
- * new key (a SELECT, RETURNING or OUTPUT row, or a procedure's result set).
+ * Writes the changed columns, and the modified stamp whenever anything about the user changed.
+ * The install's own update statement (write.update) gets the whole new row instead: `current`'s
+ * columns with the changes over them.
  */
-async function createWithStatement(ctx: WriteContext, statement: string, row: Row): Promise<number> {
-  const { model } = ctx;
-  const parameters: Row = Object.fromEntries(
-    [model.emailColumn, ...model.columns, ...model.lookups.map((l) => l.column), model.createdColumn, model.modifiedColumn, model.deletedColumn]
-      .filter((column): column is string => column !== undefined)
-      .map((column) => [column, row[column] ?? null]),
-  );
-  const used = Object.fromEntries(Object.entries(parameters).filter(([column]) => new RegExp(`:${column}\\b`).test(statement)));
-  const answer = await ctx.session.trx.raw(statement, used as Record<string, Knex.Value>);
-  const key = findKey(answer, model.keyColumn);
-  if (key === undefined) throw new Error(`the create statement answered no ${model.keyColumn}: it must return the new user's key`);
-  return Number(key);
-}
-
-/** The key column's value in the first row of a raw answer, whatever shape the driver gives it. */
-function findKey(answer: unknown, keyColumn: string, depth = 0): unknown {
-  if (depth > 4 || answer === null || typeof answer !== "object") return undefined;
-  if (!Array.isArray(answer)) {
-    const record = answer as Record<string, unknown>;
-    const found = Object.keys(record).find((k) => k.toLowerCase() === keyColumn.toLowerCase());
-    if (found !== undefined) return record[found];
-    return "rows" in record ? findKey(record.rows, keyColumn, depth + 1) : undefined;
-  }
-  for (const item of answer) {
-    const found = findKey(item, keyColumn, depth + 1);
-    if (found !== undefined) return found;
-  }
-  return undefined;
-}
-
-/** Writes the changed columns, and the modified stamp whenever anything about the user changed. */
-export async function updateUserRow(ctx: WriteContext, key: number, changes: Row): Promise<void> {
+export async function updateUserRow(ctx: WriteContext, key: number, changes: Row, current?: CurrentUser): Promise<void> {
   const { model, dialect, session } = ctx;
   const row: Row = { ...changes };
   if (model.modifiedColumn) row[model.modifiedColumn] = dialect.bindTimestamp(ctx.now);
+  if (model.updateStatement && current) return updateWithStatement(ctx, model.updateStatement, key, { ...rebound(ctx, current.row), ...row });
   if (Object.keys(row).length === 0) return;
   await session.trx(model.table).where(model.keyColumn, key).update(row);
+}
+
+/** A row as read, ready to bind again: timestamps (Dates from the driver) in the engine's form. */
+function rebound(ctx: WriteContext, row: Readonly<Record<string, unknown>>): Row {
+  const byName = new Map(Object.entries(row).map(([column, value]) => [column.toLowerCase(), value]));
+  return Object.fromEntries(
+    statementParameters(ctx.model, "update").map((column) => {
+      const value = byName.get(column.toLowerCase());
+      return [column, value instanceof Date ? ctx.dialect.bindTimestamp(value) : value];
+    }),
+  );
+}
+
+/**
+ * Removes the user (hard) or marks it deleted (soft) with the install's own statement
+ * (write.delete), once the bridge has found it and, for hard, no dependent rows point at it.
+ * False when there was no such user.
+ */
+export async function deleteUserWithStatement(ctx: WriteContext, key: number, mode: "soft" | "hard"): Promise<boolean> {
+  const { model, session } = ctx;
+  const found = mode === "soft" ? await currentRow(ctx, key) : await session.trx(model.table).where(model.keyColumn, key).first(model.keyColumn);
+  if (!found) return false;
+  if (mode === "hard") await refuseWithDependents(ctx, key);
+  await deleteWithStatement(ctx, model.deleteStatement!, key);
+  return true;
+}
+
+/** Rows in a dependents table (training records) pointing at the user forbid removing it. */
+export async function refuseWithDependents(ctx: WriteContext, key: number): Promise<void> {
+  for (const dependent of ctx.model.dependents) {
+    const [counted] = await ctx.session.trx(dependent.table).where(dependent.column, key).count({ total: "*" });
+    const total = Number((counted as { total: unknown } | undefined)?.total ?? 0);
+    if (total > 0) throw new DependentRowsError(dependent.table, total);
+  }
 }
 
 /** The raw row of a live user, for comparing against what an update wants to write. */
