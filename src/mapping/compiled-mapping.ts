@@ -135,6 +135,8 @@ function toField(mapping: MappingFile, entry: AttributeEntry): Field {
     if (!mapping.children[entry.child]) throw new MappingRuleError("child", `no child table named "${entry.child}" under children`);
     return { kind: "child", child: entry.child, type: entry.type! };
   }
+  // A value split across columns is found (and named in errors) by its first column.
+  if (entry.columns) return { kind: "column", column: entry.columns[0]! };
   return entry.column === mapping.user.key ? { kind: "key" } : { kind: "column", column: entry.column! };
 }
 
@@ -153,16 +155,18 @@ function checkWhole(source: YamlSource, mapping: MappingFile, attributes: readon
   const writers = new Map<string, string>(mapping.constants.map((c, i) => [c.column, `constants[${i}]`]));
   for (const a of attributes) {
     if (!a.entry.write || a.field.kind !== "column") continue;
-    const other = writers.get(a.field.column);
-    if (other) problems.push(`key attributes: "${a.name}" and "${other}" both write column ${a.field.column}; mark one write: false`);
-    writers.set(a.field.column, a.name);
+    for (const column of a.entry.columns ?? [a.field.column]) {
+      const other = writers.get(column);
+      if (other) problems.push(`key attributes: "${a.name}" and "${other}" both write column ${column}; mark one write: false`);
+      writers.set(column, a.name);
+    }
   }
   return problems;
 }
 
 function toModel(mapping: MappingFile, attributes: readonly MappedAttribute[]): UserTableModel {
   const columnOf = (name: string) => attributes.find((a) => a.target.attribute === name && a.field.kind === "column")?.entry.column;
-  const columns = [...new Set([...attributes.flatMap((a) => (a.field.kind === "column" ? [a.field.column] : [])), ...mapping.constants.map((c) => c.column)])];
+  const columns = [...new Set([...attributes.flatMap((a) => (a.field.kind === "column" ? (a.entry.columns ?? [a.field.column]) : [])), ...mapping.constants.map((c) => c.column)])];
   const lookups: LookupModel[] = Object.entries(mapping.lookups).map(([name, l]) => ({
     name,
     column: l.column,

@@ -5,6 +5,7 @@
  */
 import type { ColumnInfo, TableInfo } from "../store/sql/introspection/database-schema.js";
 import type { CompiledMapping, MappedAttribute } from "./compiled-mapping.js";
+import { DEFAULT_DATE_FORMAT, DEFAULT_DATE_TIME_FORMAT, encodeDate } from "./date-codec.js";
 
 export interface Finding {
   readonly level: "error" | "warning";
@@ -22,6 +23,9 @@ export interface CheckOptions {
 
 const BOOLEAN_TYPES = /^(bit|boolean|bool|tinyint|smallint|int|integer|number)$/;
 const DATE_TYPES = /^(date|datetime|datetime2|smalldatetime|timestamp|timestamp without time zone|timestamp with time zone|text|varchar|nvarchar|character varying)$/;
+const TEXT_TYPES = /^(text|varchar|nvarchar|char|nchar|character|character varying|bpchar|tinytext|mediumtext|longtext|ntext)$/;
+/** Formats DATE and DATETIME columns take as they are. */
+const ISO_FORMATS = new Set([DEFAULT_DATE_FORMAT, DEFAULT_DATE_TIME_FORMAT, "YYYY-MM-DD HH:mm", "YYYY-MM-DD HH:mm:ss.SSS", "YYYY-MM-DD[T]HH:mm:ss"]);
 const INTEGER_TYPES = /^(int|integer|bigint|smallint|tinyint|mediumint|numeric|decimal|number)$/;
 
 export function checkMapping(mapping: CompiledMapping, tables: readonly TableInfo[], options: CheckOptions): Finding[] {
@@ -68,6 +72,7 @@ export function checkMapping(mapping: CompiledMapping, tables: readonly TableInf
   for (const [index, constant] of mapping.constants.entries()) requireColumn(users, model.table, constant.column, `constants[${index}]`);
   for (const [index, attribute] of mapping.attributes.entries()) {
     findings.push(...checkAttribute(mapping, attribute, `attributes[${index}] (${attribute.name})`, users, table, options));
+    findings.push(...checkParts(attribute, `attributes[${index}] (${attribute.name})`, users));
   }
   findings.push(...checkNotNullCoverage(mapping, users));
   return findings;
@@ -105,9 +110,10 @@ function checkAttribute(
   const where = `${target.table.name}.${column.name} (${column.type}${column.maxLength ? `(${column.maxLength})` : ""})`;
   const valueType = attribute.entry.valueType;
   if (valueType === "boolean" && !attribute.entry.values && !BOOLEAN_TYPES.test(column.type)) findings.push({ level: "error", subject, message: `${where} cannot hold a boolean` });
-  if (valueType === "date" && !DATE_TYPES.test(column.type)) findings.push({ level: "error", subject, message: `${where} cannot hold a date` });
+  if ((valueType === "date" || valueType === "dateTime") && !DATE_TYPES.test(column.type) && !TEXT_TYPES.test(column.type)) findings.push({ level: "error", subject, message: `${where} cannot hold a date` });
+  findings.push(...checkDateColumn(attribute, subject, where, column));
   if (valueType === "userReference" && !INTEGER_TYPES.test(column.type)) findings.push({ level: "warning", subject, message: `${where} holds a user reference but is not an integer like the user key` });
-  if (valueType === "string" && column.maxLength !== undefined && attribute.entry.write) {
+  if (valueType === "string" && column.maxLength !== undefined && attribute.entry.write && !attribute.entry.columns) {
     const limit = attribute.entry.transform === "country-alpha2" ? 2 : attribute.entry.maxLength;
     if (limit === undefined) {
       findings.push({ level: "warning", subject, message: `${where} takes at most ${column.maxLength} characters; longer values would fail in the database`, fix: `add maxLength: ${column.maxLength} to the attribute` });
@@ -130,6 +136,36 @@ function checkAttribute(
   return findings;
 }
 
+/** A value split across columns: each column exists, and a part longer than its column is warned of. */
+function checkParts(attribute: MappedAttribute, subject: string, users: TableInfo): Finding[] {
+  const { columns, maxLength, write } = attribute.entry;
+  if (!columns) return [];
+  return columns.flatMap((name, i): Finding[] => {
+    const column = users.columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
+    if (!column) return i === 0 ? [] : [{ level: "error", subject, message: `column ${users.name}.${name} does not exist` }];
+    if (!write || column.maxLength === undefined || (maxLength !== undefined && maxLength <= column.maxLength)) return [];
+    return [{ level: "warning", subject, message: `${users.name}.${name} takes at most ${column.maxLength} characters: a longer part would fail in the database`, fix: `keep the value short with maxLength: ${column.maxLength}, or widen the column` }];
+  });
+}
+
+/** Text formats need a text column; a date-time needs a column that keeps the time. */
+function checkDateColumn(attribute: MappedAttribute, subject: string, where: string, column: ColumnInfo): Finding[] {
+  const { valueType, dateFormat } = attribute.entry;
+  if (valueType !== "date" && valueType !== "dateTime") return [];
+  const text = TEXT_TYPES.test(column.type);
+  if (dateFormat && !text && !ISO_FORMATS.has(dateFormat)) {
+    return [{ level: "error", subject, message: `dateFormat ${dateFormat} writes text, but ${where} is not a text column`, fix: "remove dateFormat (the column takes the date as it is)" }];
+  }
+  if (valueType === "dateTime" && column.type === "date") {
+    return [{ level: "error", subject, message: `${where} keeps no time of day: a dateTime would lose it`, fix: "use valueType: date" }];
+  }
+  if (dateFormat && text && column.maxLength !== undefined) {
+    const longest = encodeDate(attribute.entry, "2000-12-31T23:59:59.999Z").length;
+    if (longest > column.maxLength) return [{ level: "error", subject, message: `dateFormat ${dateFormat} writes ${longest} characters; ${where} holds ${column.maxLength}` }];
+  }
+  return [];
+}
+
 /** A NOT NULL column nothing fills makes every create fail in the database. */
 function checkNotNullCoverage(mapping: CompiledMapping, users: TableInfo): Finding[] {
   const model = mapping.model;
@@ -138,7 +174,7 @@ function checkNotNullCoverage(mapping: CompiledMapping, users: TableInfo): Findi
   for (const attribute of mapping.attributes) {
     if (!attribute.entry.write) continue;
     const column = attribute.field.kind === "column" ? attribute.field.column : attribute.field.kind === "lookup" ? model.lookups.find((l) => l.name === (attribute.field as { lookup: string }).lookup)!.column : undefined;
-    if (column) written.set(column.toLowerCase(), attribute);
+    for (const part of attribute.entry.columns ?? (column ? [column] : [])) written.set(part.toLowerCase(), attribute);
   }
   for (const constant of mapping.constants) managed.add(constant.column.toLowerCase());
   return users.columns.flatMap((column): Finding[] => {

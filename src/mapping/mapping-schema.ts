@@ -3,6 +3,7 @@
  * Validated at start-up; every BIS table and column name the bridge uses comes from here.
  */
 import { z } from "zod";
+import { compileDateFormat, DATE_TOKENS_HELP, isTimeZone, missingTime } from "./date-codec.js";
 
 const identifier = z
   .string()
@@ -23,7 +24,7 @@ const childSchema = z.strictObject({
   value: identifier,
 });
 
-export const VALUE_TYPES = ["string", "boolean", "date", "userReference"] as const;
+export const VALUE_TYPES = ["string", "boolean", "date", "dateTime", "userReference"] as const;
 export const TRANSFORMS = ["country-alpha2", "phone-e164", "trim", "lower", "upper"] as const;
 
 function isRegExp(pattern: string, flags: string): boolean {
@@ -39,12 +40,38 @@ const attributeSchema = z
   .strictObject({
     scim: z.string().min(1).meta({ description: "SCIM attribute path as Entra names it, e.g. `addresses[type eq \"work\"].country`." }),
     column: identifier.optional().meta({ description: "Column of the user table holding the value." }),
+    columns: z
+      .array(identifier)
+      .min(2)
+      .optional()
+      .meta({ description: "Columns of the user table holding one value together (e.g. street and house number): written split at the separator, read back joined with it." }),
+    separator: z.string().min(1).optional().meta({ description: "With columns: the text between the parts, e.g. a space." }),
+    splitFrom: z
+      .enum(["start", "end"])
+      .optional()
+      .meta({ description: "With columns: start (default) gives each column but the last one part and the last column the rest; end gives each column but the first one part from the end (a house number) and the first column the rest." }),
     lookup: z.string().optional().meta({ description: "Name of an entry under `lookups`." }),
     child: z.string().optional().meta({ description: "Name of an entry under `children`." }),
     type: z.string().optional().meta({ description: "Value of the child's type column for this attribute (e.g. MOBILE)." }),
     valueType: z.enum(VALUE_TYPES).default("string").meta({ description: "How the column holds the value; userReference: another BIS user's key (the manager)." }),
     transform: z.enum(TRANSFORMS).optional().meta({ description: "country-alpha2: ISO 3166-1 alpha-2 or alpha-3 in, alpha-2 stored; phone-e164: a phone number stored as +<country><number>; trim, lower, upper." }),
     defaultCountry: z.string().regex(/^[A-Z]{2}$/, "an ISO 3166-1 alpha-2 code").optional().meta({ description: "For phone-e164: the country of numbers written without +<country code>." }),
+    dateFormat: z
+      .string()
+      .superRefine((format, ctx) => {
+        try {
+          compileDateFormat(format);
+        } catch (error) {
+          ctx.addIssue({ code: "custom", message: (error as Error).message });
+        }
+      })
+      .optional()
+      .meta({ description: `For date and dateTime: the column holds text in this format, e.g. DD.MM.YYYY or DD.MM.YYYY HH:mm (tokens ${DATE_TOKENS_HELP}). Default: YYYY-MM-DD for a date, YYYY-MM-DD HH:mm:ss for a dateTime (what DATE and DATETIME columns take).` }),
+    timeZone: z
+      .string()
+      .refine(isTimeZone, { message: "must be an IANA time zone, e.g. Europe/Berlin or UTC" })
+      .optional()
+      .meta({ description: "For dateTime: the column holds local time in this IANA time zone (e.g. Europe/Berlin), converted from and to the UTC times Entra sends. For date: date-times Entra sends are taken as that zone's calendar date, and the date is answered as midnight there. Default: UTC." }),
     replace: z
       .strictObject({ pattern: z.string().min(1), with: z.string(), flags: z.string().regex(/^[gimsu]*$/).default("g") })
       .refine((r) => isRegExp(r.pattern, r.flags), { message: "pattern is not a valid regular expression", path: ["pattern"] })
@@ -60,14 +87,35 @@ const attributeSchema = z
     write: z.boolean().default(true).meta({ description: "false: returned to Entra but never written from this attribute (another one owns the column)." }),
     filter: z.enum(["indexed", "refine"]).optional().meta({ description: "indexed: an index serves it, so a filter may select on it alone; refine: allowed only beside an indexed condition (never a table scan)." }),
   })
-  .refine((a) => [a.column, a.lookup, a.child].filter(Boolean).length === 1, {
-    message: "give exactly one of column, lookup or child",
+  .refine((a) => [a.column, a.columns, a.lookup, a.child].filter(Boolean).length === 1, {
+    message: "give exactly one of column, columns, lookup or child",
   })
   .refine((a) => !a.child || a.type, { message: "a child attribute needs the child row's type", path: ["type"] })
   .refine((a) => a.transform !== "phone-e164" || a.defaultCountry, { message: "phone-e164 needs defaultCountry for numbers without a country code", path: ["defaultCountry"] })
   .refine((a) => !a.replace || a.valueType === "string", { message: "replace applies to string attributes", path: ["replace"] })
   .refine((a) => !a.values || a.valueType === "string" || a.valueType === "boolean", { message: "values apply to string and boolean attributes", path: ["values"] })
-  .refine((a) => a.valueType !== "boolean" || !a.values || ("true" in a.values && "false" in a.values), { message: 'a boolean value map needs both "true" and "false"', path: ["values"] });
+  .refine((a) => a.valueType !== "boolean" || !a.values || ("true" in a.values && "false" in a.values), { message: 'a boolean value map needs both "true" and "false"', path: ["values"] })
+  .refine((a) => (!a.dateFormat && !a.timeZone) || a.valueType === "date" || a.valueType === "dateTime", { message: "dateFormat and timeZone apply to valueType date or dateTime", path: ["valueType"] })
+  .refine((a) => !a.columns === !a.separator, { message: "columns and separator go together: the columns hold the value's parts, split at the separator", path: ["separator"] })
+  .refine((a) => !a.splitFrom || a.columns, { message: "splitFrom applies to columns", path: ["splitFrom"] })
+  .refine((a) => !a.columns || (a.valueType === "string" && !a.values && !a.filter), { message: "columns holds a string's parts: no valueType other than string, no values map, no filter", path: ["columns"] })
+  .superRefine((a, ctx) => {
+    const problem = a.valueType === "dateTime" && a.dateFormat && isFormat(a.dateFormat) ? missingTime(a.dateFormat) : undefined;
+    if (problem) ctx.addIssue({ code: "custom", message: problem, path: ["dateFormat"] });
+  })
+  .refine((a) => !a.filter || !a.dateFormat || !isFormat(a.dateFormat) || a.dateFormat.startsWith("YYYY"), {
+    message: "a filter compares the stored text, which sorts like the dates only when the dateFormat starts with YYYY",
+    path: ["filter"],
+  });
+
+function isFormat(format: string): boolean {
+  try {
+    compileDateFormat(format);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export const mappingSchema = z.strictObject({
   version: z.literal(1),

@@ -9,7 +9,7 @@ import type { ScimUserJson } from "../scim/user-resource.js";
 import type { BisUser, BisUserFields, ColumnValue } from "../store/bis-user.js";
 import type { CompiledMapping, MappedAttribute } from "./compiled-mapping.js";
 import { readTarget, writeTarget } from "./scim-access.js";
-import { decodeValue, encodeValue, ValueRuleError } from "./value-codec.js";
+import { decodeValue, encodeValue, joinValues, splitValue, ValueRuleError } from "./value-codec.js";
 
 export function toBis(mapping: CompiledMapping, user: ScimUserJson): BisUserFields {
   const fields: Record<string, ColumnValue> = {};
@@ -31,7 +31,9 @@ export function toBis(mapping: CompiledMapping, user: ScimUserJson): BisUserFiel
       continue;
     }
     const field = attribute.field;
-    if (field.kind === "column") fields[field.column] = value;
+    if (field.kind === "column" && attribute.entry.columns) {
+      splitValue(attribute.entry, value).forEach((part, i) => (fields[attribute.entry.columns![i]!] = part));
+    } else if (field.kind === "column") fields[field.column] = value;
     else if (field.kind === "lookup") fields[lookupColumn(mapping, field.lookup)] = value;
     else if (field.kind === "child") {
       children[field.child] ??= {};
@@ -82,7 +84,7 @@ function readField(mapping: CompiledMapping, attribute: MappedAttribute, user: B
     case "key":
       return user.id;
     case "column":
-      return user.fields[field.column];
+      return attribute.entry.columns ? joinValues(attribute.entry, attribute.entry.columns.map((column) => user.fields[column])) : user.fields[field.column];
     case "lookup":
       return user.fields[lookupColumn(mapping, field.lookup)];
     case "child":
@@ -123,7 +125,8 @@ export function deactivated(mapping: CompiledMapping, user: BisUser, today: stri
   for (const attribute of mapping.attributes) {
     if (attribute.field.kind !== "column" || !attribute.entry.write) continue;
     if (attribute.target.schema === URN.user && attribute.target.attribute === "active") fields[attribute.field.column] = false;
-    if (attribute.target.schema === URN.bisUser && attribute.target.attribute === "terminationdate") fields[attribute.field.column] ??= today;
+    // In the column's own form (a dateFormat, a time zone), as if Entra had sent the date.
+    if (attribute.target.schema === URN.bisUser && attribute.target.attribute === "terminationdate") fields[attribute.field.column] ??= encodeValue(attribute.entry, today);
   }
   return { fields, children: user.children };
 }

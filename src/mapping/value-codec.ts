@@ -8,23 +8,11 @@ import { parsePhoneNumberWithError } from "libphonenumber-js";
 type PhoneCountry = Parameters<typeof parsePhoneNumberWithError>[1];
 import type { ColumnValue } from "../store/bis-user.js";
 import type { AttributeEntry } from "./mapping-schema.js";
+import { decodeDate, encodeDate } from "./date-codec.js";
+import { ValueRuleError } from "./value-rule-error.js";
 
-export class ValueRuleError extends Error {}
-
-const DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
-
-/** Strict ISO 8601 date or date-time -> the calendar date as written (BIS keeps DATE only). */
-export function parseIsoDate(text: string): string {
-  const match = DATE.exec(text.trim());
-  if (!match) throw new ValueRuleError(`"${text}" is not an ISO 8601 date (YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ)`);
-  const [, y, m, d, hh, mm, ss] = match;
-  const date = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)));
-  const validTime = (hh === undefined || Number(hh) < 24) && (mm === undefined || Number(mm) < 60) && (ss === undefined || Number(ss) < 60);
-  if (date.getUTCFullYear() !== Number(y) || date.getUTCMonth() !== Number(m) - 1 || date.getUTCDate() !== Number(d) || !validTime) {
-    throw new ValueRuleError(`"${text}" is not a valid calendar date`);
-  }
-  return `${y}-${m}-${d}`;
-}
+export { ValueRuleError };
+export { parseIsoDate } from "./date-codec.js";
 
 /** ISO 3166-1 alpha-2 or alpha-3 (any case) -> alpha-2 upper case; names are refused. */
 export function toCountryAlpha2(text: string): string {
@@ -86,8 +74,9 @@ export function encodeValue(entry: AttributeEntry, value: unknown): ColumnValue 
       // A flag kept as text (Y/N, ACTIVE/INACTIVE): the mapping's value map says how.
       return entry.values ? entry.values[String(value)] : value;
     case "date":
+    case "dateTime":
       if (typeof value !== "string") throw new ValueRuleError("must be a date-time string");
-      return parseIsoDate(value);
+      return encodeDate(entry, value);
     case "userReference": {
       const id = typeof value === "object" ? (value as { value?: unknown }).value : value;
       if (id === null || id === undefined || id === "") return null;
@@ -113,7 +102,8 @@ export function decodeValue(entry: AttributeEntry, value: unknown): string | boo
       if (entry.values) return Object.entries(entry.values).find(([, bis]) => bis === String(value))?.[0] === "true";
       return toBoolean(value);
     case "date":
-      return `${String(value).slice(0, 10)}T00:00:00Z`;
+    case "dateTime":
+      return decodeDate(entry, value);
     default: {
       const text = String(value);
       // A value map reads back in reverse, so Entra sees the value it sent.
@@ -128,4 +118,29 @@ function toBoolean(value: unknown): boolean {
   if (Buffer.isBuffer(value)) return value.length > 0 && value[0] !== 0;
   if (typeof value === "string") return value === "1" || value.toLowerCase() === "true";
   return Boolean(value);
+}
+
+/**
+ * One value -> its parts for `columns`, split at the separator: from the start, each column but
+ * the last takes one part and the last the rest; from the end, each column but the first takes
+ * one part from the end and the first the rest. Fewer parts fill the first columns; empty parts
+ * are null.
+ */
+export function splitValue(entry: AttributeEntry, value: ColumnValue): ColumnValue[] {
+  const columns = entry.columns!.length;
+  if (value === null) return Array<ColumnValue>(columns).fill(null);
+  const pieces = String(value).split(entry.separator!);
+  let parts = pieces;
+  if (pieces.length > columns) {
+    const cut = entry.splitFrom === "end" ? pieces.length - columns + 1 : columns - 1;
+    parts = entry.splitFrom === "end" ? [pieces.slice(0, cut).join(entry.separator!), ...pieces.slice(cut)] : [...pieces.slice(0, cut), pieces.slice(cut).join(entry.separator!)];
+  }
+  return Array.from({ length: columns }, (_, i) => (parts[i] === undefined || parts[i] === "" ? null : parts[i]!));
+}
+
+/** The parts read from `columns` joined with the separator again; undefined when all are empty. */
+export function joinValues(entry: AttributeEntry, parts: readonly unknown[]): string | undefined {
+  const texts = parts.map((part) => (part === null || part === undefined ? "" : String(part)));
+  while (texts.length > 0 && texts[texts.length - 1] === "") texts.pop();
+  return texts.length === 0 ? undefined : texts.join(entry.separator!);
 }

@@ -41,6 +41,19 @@ describeEachEngine("check", (engine) => {
     }
   });
 
+  it("names a text date format on a DATE column and a date-time on a column without time", async () => {
+    const file = mappingVariant((t) =>
+      t
+        .replace("column: StartDate, valueType: date }", "column: StartDate, valueType: date, dateFormat: DD.MM.YYYY }")
+        .replace("column: TerminationDate, valueType: date }", "column: TerminationDate, valueType: dateTime, timeZone: Europe/Berlin }"),
+    );
+    const findings = await findingsFor(file);
+    // The SQLite port keeps dates as TEXT, which takes any format and a time as well.
+    if (engine === "sqlite") return expect(findings).toEqual([]);
+    expect(findings).toContainEqual(expect.objectContaining({ level: "error", message: "dateFormat DD.MM.YYYY writes text, but Users.StartDate (date) is not a text column" }));
+    expect(findings).toContainEqual(expect.objectContaining({ level: "error", message: "Users.TerminationDate (date) keeps no time of day: a dateTime would lose it", fix: "use valueType: date" }));
+  });
+
   it("warns with the DDL when no index serves a filterable attribute", async () => {
     await t.database.knex.schema.alterTable("Users", (table) => table.dropIndex(["AzureObjectId"], "IX_Users_AzureObjectId"));
     try {

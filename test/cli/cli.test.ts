@@ -48,7 +48,7 @@ describe("the mapping JSON Schema", () => {
     const schema = mappingJsonSchema() as any;
     expect(schema.required).toEqual(expect.arrayContaining(["version", "user", "attributes"]));
     const attribute = schema.properties.attributes.items;
-    expect(attribute.properties.valueType.enum).toEqual(["string", "boolean", "date", "userReference"]);
+    expect(attribute.properties.valueType.enum).toEqual(["string", "boolean", "date", "dateTime", "userReference"]);
     expect(attribute.properties.filter.description).toMatch(/indexed/);
     expect(schema.properties.delete.enum).toEqual(["soft", "hard", "deactivate"]);
   });

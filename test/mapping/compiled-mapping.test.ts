@@ -75,7 +75,7 @@ describe("mapping errors name file, line and key", () => {
 
   it("an attribute with neither column, lookup nor child", () => {
     const file = mappingVariant((t) => t.replace("{ scim: title, column: JobTitle, maxLength: 150 }", "{ scim: title }"));
-    expect(() => loadMapping(file)).toThrowError(/key attributes\[7\]: give exactly one of column, lookup or child/);
+    expect(() => loadMapping(file)).toThrowError(/key attributes\[7\]: give exactly one of column, columns, /);
   });
 
   it("delete: deactivate without an active column", () => {
@@ -102,6 +102,18 @@ describe("mapping errors name file, line and key", () => {
       t.replace("delete: soft", "delete: deactivate\nwrite:\n  update: { sql: 'CALL usp_UpdateUser(:UserID, :Email, :Nickname)' }\n  delete: { sql: 'CALL usp_DeleteUser(:UserID)' }"),
     );
     expect(() => loadMapping(file)).toThrowError(/key write\.delete: delete: deactivate is an update[\s\S]*key write\.update\.sql: :Nickname is not among its parameters \(:Email, .*:UserID\)/);
+  });
+
+  it("date formats, time zones and split columns that cannot work", () => {
+    const file = mappingVariant((t) =>
+      t
+        .replace("column: StartDate, valueType: date }", "column: StartDate, valueType: date, dateFormat: DD.MM.YYY, timeZone: Europe/Berlln }")
+        .replace("column: TerminationDate, valueType: date }", "column: TerminationDate, valueType: dateTime, dateFormat: DD.MM.YYYY }")
+        .replace("{ scim: 'addresses[type eq \"work\"].streetAddress', column: Street, maxLength: 200 }", "{ scim: 'addresses[type eq \"work\"].streetAddress', columns: [Street, HouseNo], filter: refine }"),
+    );
+    expect(() => loadMapping(file)).toThrowError(
+      /key attributes\[8\]\.separator: columns and separator go together[\s\S]*key attributes\[8\]\.columns: columns holds a string's parts: no valueType other than string, no values map, no filter[\s\S]*key attributes\[19\]\.dateFormat: "DD\.MM\.YYY": "Y" is no date token[\s\S]*key attributes\[19\]\.timeZone: must be an IANA time zone[\s\S]*key attributes\[20\]\.dateFormat: "DD\.MM\.YYYY" has no time: a dateTime needs the hour \(HH\) and minutes \(mm\)/,
+    );
   });
 
   it("YAML syntax errors with their line", () => {

@@ -150,9 +150,15 @@ function writableColumns(model: UserTableModel): Set<string> {
 function comparable(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   if (typeof value === "boolean") return value ? "1" : "0";
-  if (value instanceof Date) return value.toISOString();
-  return String(value);
+  const text = value instanceof Date ? value.toISOString() : String(value);
+  // A DATETIME read back (a Date, or ISO text) and the same time written as "YYYY-MM-DD HH:mm:ss".
+  const time = DATE_TIME.exec(text);
+  if (!time) return text;
+  const fraction = (time[4] ?? "").replace(/\.?0*$/, "");
+  return `${time[1]} ${time[2]}:${time[3] ?? "00"}${fraction}`;
 }
+
+const DATE_TIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?::(\d{2}))?(\.\d+)?Z?$/;
 
 /** Lookup names match case-insensitively, as the lookup itself does. */
 function sameText(a: unknown, b: unknown): boolean {
