@@ -9,6 +9,7 @@ import { createServer as createHttpsServer } from "node:https";
 import { readFileSync } from "node:fs";
 import type { BridgeConfig, ServerConfig } from "./config/config-schema.js";
 import { createApp } from "./http/app.js";
+import type { NamedToken } from "./http/bearer-auth.js";
 import { LiveMapping } from "./live-mapping.js";
 import type { CompiledMapping } from "./mapping/compiled-mapping.js";
 import { createAuditTrail } from "./ops/audit-trail.js";
@@ -26,8 +27,10 @@ export interface RunningBridge {
   /** The SCIM base URL, e.g. http://127.0.0.1:8080/scim/v2 (Entra's Tenant URL). */
   readonly scimUrl: string;
   readonly port: number;
-  /** The tokens in force (including a generated demo token). */
+  /** The tokens in force (including a generated demo token); a reload changes them. */
   readonly tokens: readonly string[];
+  /** Reads the bearer tokens again through StartOptions.readTokens (as SIGHUP does); false when refused. */
+  reloadTokens(): boolean;
   readonly mapping: CompiledMapping;
   readonly store: SqlUserStore;
   /** Loads the mapping file again (as SIGHUP does); false when it is refused. */
@@ -46,6 +49,8 @@ export interface StartOptions {
   readonly logger?: Logger;
   /** Called once with a generated demo token, so it can be shown to the person starting the demo. */
   readonly onGeneratedToken?: (token: string) => void;
+  /** Reads the bearer tokens anew (config file, SCIM_BEARER_TOKEN_FILE), for reloadTokens(). */
+  readonly readTokens?: () => readonly NamedToken[];
 }
 
 export async function startBridge(config: BridgeConfig, options: StartOptions = {}): Promise<RunningBridge> {
@@ -85,9 +90,25 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     logger,
     jitterSeconds: config.jobs.jitterSeconds,
   });
+  const reloadTokens = (): boolean => {
+    let next: readonly NamedToken[];
+    try {
+      if (!options.readTokens) throw new Error("this bridge was started without a source to read tokens from");
+      next = options.readTokens();
+      if (next.length === 0) throw new Error("no bearer token configured; set SCIM_BEARER_TOKEN");
+    } catch (error) {
+      logger.error("bearer token reload refused; the previous tokens stay in force", { error: (error as Error).message });
+      return false;
+    }
+    tokens = [...next];
+    logger.info("bearer tokens reloaded", { names: next.map((t) => t.name) });
+    return true;
+  };
   const app = createApp({
     server: config.server,
-    auth: { tokens },
+    get auth() {
+      return { tokens };
+    },
     scim: config.scim,
     get mapping() {
       return live.mapping;
@@ -117,7 +138,10 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
   return {
     scimUrl,
     port,
-    tokens: tokens.map((t) => t.token),
+    get tokens() {
+      return tokens.map((t) => t.token);
+    },
+    reloadTokens,
     get mapping() {
       return live.mapping;
     },

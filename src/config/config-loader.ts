@@ -5,7 +5,8 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { configSchema, type BridgeConfig } from "./config-schema.js";
+import { z } from "zod";
+import { authConfigSchema, configSchema, type AuthConfig, type BridgeConfig } from "./config-schema.js";
 import { interpolate, MissingVariableError } from "./env-interpolation.js";
 import { ConfigFileError, readYaml, validateYaml } from "./yaml-source.js";
 
@@ -28,13 +29,7 @@ export function findConfigFile(argv: readonly string[], env: NodeJS.ProcessEnv, 
 
 export function loadConfig(file: string, env: NodeJS.ProcessEnv): LoadedConfig {
   const source = readYaml(file);
-  let raw: unknown;
-  try {
-    raw = interpolate(source.document.toJS() ?? {}, env);
-  } catch (error) {
-    if (error instanceof MissingVariableError) throw new ConfigFileError(file, [error.message]);
-    throw error;
-  }
+  const raw = interpolateIn(file, source.document.toJS() ?? {}, env);
   const withEnvDefaults = applyServerEnv(raw as Record<string, unknown>, env);
   const config = validateYaml(source, configSchema, withEnvDefaults);
   const dir = path.dirname(file);
@@ -55,6 +50,28 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv): LoadedConfig {
       store: "file" in config.store && config.store.file ? { ...config.store, file: relative(config.store.file) } : config.store,
     },
   };
+}
+
+/**
+ * The bearer tokens the config file and the environment give now, by the same rules as
+ * loadConfig (auth.tokens, else SCIM_BEARER_TOKEN or the file SCIM_BEARER_TOKEN_FILE names), so
+ * a running bridge can take up rotated tokens (SIGHUP). Only the auth section is read.
+ */
+export function loadTokens(file: string, env: NodeJS.ProcessEnv): AuthConfig["tokens"] {
+  const source = readYaml(file);
+  const auth = interpolateIn(file, (source.document.toJS() as { auth?: unknown } | null)?.auth, env, "auth");
+  const { auth: withEnvDefault } = applyServerEnv(auth === undefined ? {} : { auth }, env);
+  return validateYaml(source, z.object({ auth: authConfigSchema }), { auth: withEnvDefault }).auth.tokens;
+}
+
+/** `${VAR}` references resolved, a missing variable reported as a problem of `file`. */
+function interpolateIn(file: string, value: unknown, env: NodeJS.ProcessEnv, key?: string): unknown {
+  try {
+    return interpolate(value, env, key);
+  } catch (error) {
+    if (error instanceof MissingVariableError) throw new ConfigFileError(file, [error.message]);
+    throw error;
+  }
 }
 
 /** PORT, HOST and SCIM_BEARER_TOKEN(_FILE) are the run contract: they apply whenever the file does not set them. */

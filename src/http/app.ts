@@ -1,4 +1,5 @@
 /** Wires the stages into an express app: health, then auth + SCIM routes under basePath. */
+import { isUtf8 } from "node:buffer";
 import express, { type Request } from "express";
 import helmet from "helmet";
 import type { AuthConfig, ScimConfig, ServerConfig } from "../config/config-schema.js";
@@ -19,7 +20,7 @@ import { requestLog } from "./request-log.js";
 import { statusRoutes, type StatusSources } from "./status-page.js";
 import { userRoutes } from "./user-routes.js";
 
-/** `mapping` and `store` are read per request, so they may be getters that follow a reload. */
+/** `mapping`, `store` and `auth` are read per request, so they may be getters that follow a reload. */
 export interface AppDeps {
   readonly server: ServerConfig;
   readonly auth: AuthConfig;
@@ -50,10 +51,18 @@ export function createApp(deps: AppDeps): express.Express {
 
   const scim = express.Router();
   scim.use(clientAllowList(deps.server.allowFrom));
-  const tokenName = tokenCheck(deps.auth.tokens);
-  scim.use(authThrottle(deps.server.failedAuthLimit, tokenName));
-  scim.use(bearerAuth(tokenName));
-  scim.use(express.json({ type: ["application/scim+json", "application/json", "application/*+json"], limit: deps.server.bodyLimit }));
+  const tokenName = tokenCheck(() => deps.auth.tokens);
+  scim.use(bearerAuth(tokenName, authThrottle(deps.server.failedAuthLimit)));
+  scim.use(
+    express.json({
+      type: ["application/scim+json", "application/json", "application/*+json"],
+      limit: deps.server.bodyLimit,
+      // Strict UTF-8: the parser would quietly turn invalid bytes into U+FFFD and write them to BIS.
+      verify: (_req, _res, body, encoding) => {
+        if (/^utf-?8$/i.test(encoding) && !isUtf8(body)) throw ScimError.badRequest("invalidSyntax", "the request body is not valid UTF-8");
+      },
+    }),
+  );
   scim.use(
     "/Users",
     userRoutes({
@@ -77,7 +86,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.use(deps.server.basePath, scim);
   if (deps.status) {
-    const guard = [clientAllowList(deps.server.allowFrom), authThrottle(deps.server.failedAuthLimit, tokenName), bearerAuth(tokenName)];
+    const guard = [clientAllowList(deps.server.allowFrom), bearerAuth(tokenName, authThrottle(deps.server.failedAuthLimit))];
     app.use(statusRoutes(guard, deps.status));
   }
 

@@ -1,6 +1,7 @@
 /**
  * Bearer-token check for every SCIM route. Tokens are compared through their SHA-256 digests
  * with timingSafeEqual, so neither content nor length leaks through timing. Tokens are never logged.
+ * The token list is read through a getter on every request, so a reload (SIGHUP) applies at once.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Request, RequestHandler } from "express";
@@ -18,9 +19,16 @@ export interface NamedToken {
 /** The name of the token a request carries, or undefined when it carries none of them. */
 export type TokenCheck = (req: Request) => string | undefined;
 
-export function tokenCheck(tokens: readonly NamedToken[]): TokenCheck {
-  const accepted = tokens.map(({ name, token }) => ({ name, digest: digest(token) }));
+/** `tokens` is called per request; digests are recomputed only when it returns another list. */
+export function tokenCheck(tokens: () => readonly NamedToken[]): TokenCheck {
+  let current: readonly NamedToken[] | undefined;
+  let accepted: { name: string; digest: Buffer }[] = [];
   return (req) => {
+    const list = tokens();
+    if (list !== current) {
+      accepted = list.map(({ name, token }) => ({ name, digest: digest(token) }));
+      current = list;
+    }
     const match = BEARER.exec(req.get("authorization") ?? "");
     if (!match) return undefined;
     const offered = digest(match[1]);
@@ -31,15 +39,23 @@ export function tokenCheck(tokens: readonly NamedToken[]): TokenCheck {
   };
 }
 
-export function bearerAuth(tokenName: TokenCheck): RequestHandler {
+/**
+ * Checks the token once per request. A valid one passes (its name in res.locals.tokenName) and is
+ * never throttled; a failure goes through `throttle` (which counts it per client and may answer
+ * 429) and, when that lets it through, gets 401.
+ */
+export function bearerAuth(tokenName: TokenCheck, throttle: RequestHandler): RequestHandler {
   return (req, res, next) => {
     const name = tokenName(req);
     if (name !== undefined) {
       res.locals.tokenName = name;
       return next();
     }
-    const offered = BEARER.test(req.get("authorization") ?? "");
-    res.setHeader("WWW-Authenticate", `Bearer realm="bis-scim-bridge"${offered ? ', error="invalid_token"' : ""}`);
-    renderScimError(res, new ScimError(401, undefined, offered ? "the bearer token is not valid" : "an Authorization: Bearer token is required"));
+    return throttle(req, res, (error?: unknown) => {
+      if (error !== undefined) return next(error);
+      const offered = BEARER.test(req.get("authorization") ?? "");
+      res.setHeader("WWW-Authenticate", `Bearer realm="bis-scim-bridge"${offered ? ', error="invalid_token"' : ""}`);
+      renderScimError(res, new ScimError(401, undefined, offered ? "the bearer token is not valid" : "an Authorization: Bearer token is required"));
+    });
   };
 }

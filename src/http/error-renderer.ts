@@ -19,19 +19,50 @@ export function renderScimError(res: Response, error: ScimError): void {
   });
 }
 
-/** body-parser's failures (bad JSON, too large) as SCIM errors. */
-function fromBodyParser(error: { type?: string; status?: number }): ScimError | undefined {
-  if (error.type === "entity.parse.failed") return ScimError.badRequest("invalidSyntax", "the request body is not valid JSON");
-  if (error.type === "entity.too.large") return new ScimError(413, undefined, "the request body is too large");
-  if (error.type === "encoding.unsupported" || error.type === "charset.unsupported") {
-    return ScimError.badRequest("invalidSyntax", "the request body must be UTF-8 JSON");
+interface BodyParserError {
+  readonly type?: string;
+  readonly status?: number;
+  readonly statusCode?: number;
+  readonly expose?: boolean;
+  readonly code?: string;
+  readonly limit?: number;
+}
+
+/**
+ * body-parser's (and raw-body's and zlib's) failures to read a request body as precise SCIM
+ * errors: anything else with a client status (4xx) is still the client's fault, never a 500.
+ */
+function fromBodyParser(error: BodyParserError, req: Request): ScimError | undefined {
+  const status = error.status ?? error.statusCode;
+  if (typeof status !== "number" || status < 400 || status > 499) return undefined;
+  const encoding = req.get("content-encoding") ?? "identity";
+  switch (error.type) {
+    case "entity.parse.failed":
+      return ScimError.badRequest("invalidSyntax", "the request body is not valid JSON");
+    case "entity.too.large":
+      return new ScimError(413, undefined, `the request body is too large${error.limit ? ` (the limit is ${error.limit} bytes)` : ""}`);
+    case "encoding.unsupported":
+      return new ScimError(415, undefined, `the Content-Encoding "${encoding}" is not supported; send the body uncompressed, or as gzip, deflate or br`);
+    case "charset.unsupported":
+      return new ScimError(415, undefined, "the request body's charset is not supported; send UTF-8 JSON");
+    case "request.aborted":
+      return ScimError.badRequest("invalidSyntax", "the request body was aborted before it was complete");
+    case "request.size.invalid":
+      return ScimError.badRequest("invalidSyntax", "the request body's length does not match its Content-Length");
   }
-  return undefined;
+  if (typeof error.code === "string" && error.code.startsWith("Z_")) {
+    return ScimError.badRequest("invalidSyntax", `the request body cannot be decompressed as its Content-Encoding "${encoding}" says`);
+  }
+  // Other errors http-errors marked safe to show (expose) are a client's too; anything else is a 500.
+  if (error.expose !== true) return undefined;
+  return status === 400
+    ? ScimError.badRequest("invalidSyntax", "the request body cannot be read")
+    : new ScimError(status, undefined, "the request body cannot be read");
 }
 
 export function errorRenderer(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req: Request, res: Response, _next) => {
-    const scimError = error instanceof ScimError ? error : fromBodyParser(error as { type?: string });
+    const scimError = error instanceof ScimError ? error : fromBodyParser((error ?? {}) as BodyParserError, req);
     if (scimError) {
       const level = scimError.status >= 500 ? "warn" : "debug";
       logger.log(level, "scim error", { requestId: res.locals.requestId, status: scimError.status, detail: scimError.detail });

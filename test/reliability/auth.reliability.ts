@@ -139,7 +139,8 @@ describe("constant-time token comparison", () => {
     // A long token makes a leak measurable: comparing 1 MB byte by byte up to the first
     // difference takes tens of microseconds more when the difference comes last.
     const token = "k".repeat(1024 * 1024);
-    const check = tokenCheck([{ name: "entra", token }]);
+    const tokens = [{ name: "entra", token }];
+    const check = tokenCheck(() => tokens);
     const asRequest = (offered: string) => ({ get: () => `Bearer ${offered}` }) as unknown as Request;
     const requests = {
       first: asRequest(`x${token.slice(1)}`),
@@ -162,10 +163,7 @@ describe("constant-time token comparison", () => {
 });
 
 describe("token rotation without restart", () => {
-  // KNOWN DEFECT (src/bridge.ts, src/http/app.ts, src/cli/serve.ts may not be changed by this
-  // suite): tokens are read once at start; SIGHUP reloads only the mapping. Rotating the Secret
-  // Token therefore needs a restart. Expected to fail until fixed; see docs/reliability.md.
-  it.fails("KNOWN DEFECT: a token added to SCIM_BEARER_TOKEN_FILE is accepted after SIGHUP, and a removed one refused", async () => {
+  it("a token written to SCIM_BEARER_TOKEN_FILE is accepted after SIGHUP, the removed one refused, and a bad file refused", async () => {
     const db = await createTestDatabase("sqlite", { seed: true });
     const dir = path.dirname(db.config.engine === "sqlite" ? db.config.file : "");
     const tokenFile = path.join(dir, "token");
@@ -175,13 +173,26 @@ describe("token rotation without restart", () => {
     const bridge = await startBridgeProcess(configFile, { env: { SCIM_BEARER_TOKEN_FILE: tokenFile } });
     try {
       const status = async (token: string) => (await fetch(`${bridge.scimUrl}/Users?count=1`, { headers: { authorization: `Bearer ${token}` } })).status;
+      /** Sends SIGHUP and waits until `token` gets `expected` (the reload is done within milliseconds). */
+      const hangUp = async (token: string, expected: number) => {
+        bridge.child.kill("SIGHUP");
+        for (let waited = 0; waited < 5000 && (await status(token)) !== expected; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      };
       expect(await status("old-token-0123456789abcdef")).toBe(200);
-      writeFileSync(tokenFile, "new-token-0123456789abcdef");
-      bridge.child.kill("SIGHUP");
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      writeFileSync(tokenFile, "new-token-0123456789abcdef\n");
+      await hangUp("new-token-0123456789abcdef", 200);
       const after = [await status("new-token-0123456789abcdef"), await status("old-token-0123456789abcdef")];
-      recordCases("auth", "known defect: rotation by SIGHUP", 1, after[0] === 200 && after[1] === 401 ? 1 : 0, 1);
+      // A token too short to be valid is refused: the new token stays in force, and the log says why.
+      writeFileSync(tokenFile, "short");
+      bridge.child.kill("SIGHUP");
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const refused = [await status("new-token-0123456789abcdef"), await status("short")];
+      const passed = [after[0] === 200 && after[1] === 401, refused[0] === 200 && refused[1] === 401];
+      recordCases("auth", "rotation by SIGHUP (new in, old out, bad refused)", 2, passed.filter(Boolean).length);
       expect(after).toEqual([200, 401]);
+      expect(refused).toEqual([200, 401]);
+      expect(bridge.output()).toContain("bearer token reload refused");
+      expect(bridge.output()).not.toContain("new-token-0123456789abcdef");
     } finally {
       await bridge.stop();
       await db.drop();

@@ -60,7 +60,7 @@ describe("SQL Server statements", () => {
     expect(String(resource)).toMatch(/^bis-scim-bridge:sha256:[0-9a-f]{64}$/);
   });
 
-  it("create: lock, duplicate check, lookups, insert with OUTPUT, phones, in that order", async () => {
+  it("create: lock, duplicate check, lookups (existing: read without a lock), insert with OUTPUT, phones, in that order", async () => {
     const { db, statements } = recordingMssql((sql) => {
       if (sql.includes("sp_getapplock")) return [{ result: 0 }];
       if (sql.startsWith("select top (@p0) [DepartmentID] from [Departments]")) return [{ DepartmentID: 3 }];
@@ -76,9 +76,8 @@ describe("SQL Server statements", () => {
     expect(statements.map((statement) => statement.sql)).toEqual([
       "DECLARE @result int; EXEC @result = sp_getapplock @Resource = @p0, @LockMode = 'Exclusive', @LockOwner = 'Transaction', @LockTimeout = @p1; SELECT @result AS result;",
       "select [u].[UserID] from [Users] as [u] where ([u].[IsDeleted] is null or [u].[IsDeleted] = @p0) and [u].[Email] is not null and [u].[Email] = @p1 order by [u].[UserID] asc",
-      "DECLARE @result int; EXEC @result = sp_getapplock @Resource = @p0, @LockMode = 'Exclusive', @LockOwner = 'Transaction', @LockTimeout = @p1; SELECT @result AS result;",
+      // Both lookup names exist: read without a lock, so creates naming one department do not queue.
       "select top (@p0) [DepartmentID] from [Departments] where [DepartmentName] = @p1 order by [DepartmentID] asc",
-      "DECLARE @result int; EXEC @result = sp_getapplock @Resource = @p0, @LockMode = 'Exclusive', @LockOwner = 'Transaction', @LockTimeout = @p1; SELECT @result AS result;",
       "select top (@p0) [LocationID] from [Locations] where [LocationName] = @p1 order by [LocationID] asc",
       // knex's trigger-safe OUTPUT: into a temp table, then read back.
       "select top(0) [t].[UserID] into #out from [Users] as t left join [Users] on 0=1;" +
@@ -90,12 +89,39 @@ describe("SQL Server statements", () => {
     ]);
     expect(statements[0]!.bindings).toEqual(["bis-scim-bridge:email:new@example.com", 10_000]);
     expect(statements[1]!.bindings).toEqual([false, "New@Example.com"]);
-    expect(statements[2]!.bindings).toEqual(["bis-scim-bridge:lookup:Departments:operations", 10_000]);
-    const [country, created, ...rest] = statements[6]!.bindings;
+    expect(statements[2]!.bindings).toEqual([1, "Operations"]);
+    const [country, created, ...rest] = statements[4]!.bindings;
     expect(country).toBe("CA");
     expect(created).toBeInstanceOf(Date);
     expect(rest).toEqual([3, "New@Example.com", "E2001", "Test", true, false, "User", 1, created, "ON", "2024-02-29"]);
-    expect(statements[7]!.bindings).toEqual(["+1 555 0100", "WORK", 42]);
+    expect(statements[5]!.bindings).toEqual(["+1 555 0100", "WORK", 42]);
+    await store.close();
+  });
+
+  it("create: a missing department is read, locked, read again under the lock, then inserted", async () => {
+    const { db, statements } = recordingMssql((sql) => {
+      if (sql.includes("sp_getapplock")) return [{ result: 0 }];
+      if (sql.startsWith("select top (@p0) [LocationID] from [Locations]")) return [{ LocationID: 1 }];
+      if (sql.includes("insert into [Departments]")) return [{ DepartmentID: 7 }];
+      if (sql.includes("insert into [Users]")) return [{ UserID: 42 }];
+      if (sql.includes("from [Users] as [u] left join")) return [{ UserID: 42, Email: "New@Example.com" }];
+      return [];
+    });
+    const store = new SqlUserStore(db, referenceModel, mssqlDialect);
+    await store.create(newUser("New@Example.com", { DepartmentID: "Research" }), "conflict");
+
+    const department = "select top (@p0) [DepartmentID] from [Departments] where [DepartmentName] = @p1 order by [DepartmentID] asc";
+    expect(statements.slice(2, 7).map((statement) => statement.sql)).toEqual([
+      department,
+      "DECLARE @result int; EXEC @result = sp_getapplock @Resource = @p0, @LockMode = 'Exclusive', @LockOwner = 'Transaction', @LockTimeout = @p1; SELECT @result AS result;",
+      department,
+      expect.stringContaining("insert into [Departments] ([DepartmentName]) output inserted.[DepartmentID]"),
+      "select top (@p0) [LocationID] from [Locations] where [LocationName] = @p1 order by [LocationID] asc",
+    ]);
+    expect(statements[3]!.bindings).toEqual(["bis-scim-bridge:lookup:Departments:research", 10_000]);
+    expect(statements[5]!.bindings).toEqual(["Research"]);
+    expect(statements[7]!.sql).toContain("insert into [Users]");
+    expect(statements[7]!.bindings[2]).toBe(7);
     await store.close();
   });
 
@@ -121,7 +147,7 @@ describe("SQL Server statements", () => {
       return [];
     });
     const store = new SqlUserStore(db, referenceModel, mssqlDialect);
-    // -3 then granted: retried; the e-mail is free, then the lookup lock times out (-1).
+    // -3 then granted: retried; the e-mail is free, the department is missing, and its lock times out (-1).
     await expect(store.create(newUser("x@example.com"), "conflict")).rejects.toBeInstanceOf(BackendUnavailableError);
     expect(statements.filter((statement) => statement.sql.includes("sp_getapplock")).length).toBe(3);
     answers = [];
