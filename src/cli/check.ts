@@ -2,6 +2,8 @@
 import type { BridgeConfig } from "../config/config-schema.js";
 import type { CompiledMapping } from "../mapping/compiled-mapping.js";
 import { checkMapping, type Finding } from "../mapping/mapping-check.js";
+import { checkReferences } from "../mapping/reference-check.js";
+import { sqlReferenceData } from "../store/sql/reference-data.js";
 import { starterMapping } from "../mapping/starter-mapping.js";
 import { comparesCaseSensitively, readDatabaseSchema } from "../store/sql/introspection/database-schema.js";
 import { createSqlUserStore } from "../store/sql/sql-user-store.js";
@@ -18,8 +20,10 @@ export async function checkAgainstDatabase(config: BridgeConfig, mapping: Compil
     const findings = checkMapping(mapping, tables, { needsFoldedIndexes: comparesCaseSensitively(config.store.engine) });
     if (findings.some((f) => f.level === "error")) return findings;
     const duplicates = await store.duplicateEmails(MAX_DUPLICATES_REPORTED);
+    const references = await checkReferences(mapping, sqlReferenceData(store.db, store.dialect));
     return [
       ...findings,
+      ...references,
       ...duplicates.map((group): Finding => ({
         level: "warning",
         subject: `${mapping.model.table}.${mapping.model.emailColumn}`,

@@ -79,3 +79,25 @@ export function statementParameters(model: UserTableModel, operation: WriteOpera
 export function namedParameters(statement: string): string[] {
   return [...new Set([...statement.matchAll(/(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)(?![\w:])/g)].map((m) => m[1]!))];
 }
+
+/** A single-column foreign key of a table. */
+export interface ForeignKey {
+  /** The referencing column. */
+  readonly column: string;
+  readonly table: string;
+  readonly referencedColumn: string;
+}
+
+export interface LookupNames {
+  readonly rows: number;
+  /** Names (lower case) several rows share ignoring case, with their keys, lowest first. */
+  readonly duplicates: readonly { readonly name: string; readonly keys: readonly string[] }[];
+}
+
+/** What `check` asks of the live data about reference values (the rules are in mapping/reference-check). */
+export interface ReferenceData {
+  lookupNames(lookup: LookupModel): Promise<LookupNames>;
+  foreignKeys(table: string): Promise<ForeignKey[]>;
+  /** The values `column` of `table` does not hold (compared ignoring case when asked). */
+  missingValues(table: string, column: string, values: readonly string[], ignoreCase: boolean): Promise<string[]>;
+}

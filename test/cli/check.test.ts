@@ -5,12 +5,15 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { stringify } from "yaml";
-import { expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadMapping } from "../../src/mapping/compiled-mapping.js";
 import { checkMapping } from "../../src/mapping/mapping-check.js";
+import { checkReferences } from "../../src/mapping/reference-check.js";
+import { dialectFor } from "../../src/store/sql/engines/dialects.js";
+import { sqlReferenceData } from "../../src/store/sql/reference-data.js";
 import { comparesCaseSensitively, readDatabaseSchema } from "../../src/store/sql/introspection/database-schema.js";
 import { storeOn } from "../store/store-fixtures.js";
-import { describeEachEngine } from "../support/databases.js";
+import { createTestDatabase, describeEachEngine, type TestDatabase } from "../support/databases.js";
 import { REFERENCE_MAPPING, ROOT } from "../support/paths.js";
 import { mappingVariant } from "../support/mapping-variant.js";
 
@@ -84,5 +87,59 @@ describeEachEngine("check", (engine) => {
     expect(good.stdout).toContain("0 error(s), 1 warning(s)");
     const broken = mappingVariant((text) => text.replace("column: JobTitle,", "column: JobTitel,"));
     await expect(cli(config(broken))).rejects.toMatchObject({ code: 1, stdout: expect.stringMatching(/ERROR\s+attributes\[7\] \(title\): column Users\.JobTitel does not exist/) });
+  });
+});
+
+describeEachEngine("check: lookups and references resolve in the live data", (engine) => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase(engine); // no rows: the lookup tables are empty
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+  const referenceFindings = (mappingFile: string) => checkReferences(loadMapping(mappingFile), sqlReferenceData(db.knex, dialectFor(engine)));
+
+  it("an empty lookup that refuses missing names is an error, an empty one that creates them is not", async () => {
+    const findings = await referenceFindings(REFERENCE_MAPPING);
+    expect(findings).toEqual([
+      expect.objectContaining({
+        level: "error",
+        subject: "lookups.location",
+        message: "Locations is empty and the lookup refuses names it does not know: every urn:ietf:params:scim:schemas:extension:BIS:2.0:User:location Entra sends would be refused with 400",
+        fix: "fill Locations, or set missing: create",
+      }),
+    ]);
+    const config = path.join(mkdtempSync(path.join(tmpdir(), "check-refs-")), "config.yaml");
+    writeFileSync(config, stringify({ mapping: REFERENCE_MAPPING, store: db.config }));
+    const run = promisify(execFile)(process.execPath, [path.join(ROOT, "bin/bis-scim-bridge.js"), "check", "--config", config], { cwd: ROOT });
+    await expect(run).rejects.toMatchObject({ code: 1, stdout: expect.stringMatching(/ERROR\s+lookups\.location: Locations is empty/) });
+  });
+
+  it("names lookup rows that share a name ignoring case, and fixed values that name no row", async () => {
+    // The reference schema keeps lookup names unique; an install without that index may not.
+    await db.knex.schema.alterTable("Locations", (table) => table.dropIndex(["LocationName"], "UX_Locations_Name"));
+    await db.knex("Locations").insert([{ LocationName: "Calgary" }, { LocationName: "Toronto" }, { LocationName: "CALGARY" }]);
+    const [calgary, , upper] = (await db.knex("Locations").orderBy("LocationID").pluck("LocationID")).map(String);
+    const file = mappingVariant((t) =>
+      t
+        .replace("  department: { column: DepartmentID, table: Departments, key: DepartmentID, name: DepartmentName, missing: create }\n", "")
+        .replace("  - { scim: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department', lookup: department, maxLength: 100 }\n", "")
+        .replace("lookup: location, maxLength: 100 }", "lookup: location, maxLength: 100, values: { Head office: toronto, Moon base: Luna }, default: Gotham }")
+        .replace("dependents:", "constants:\n  - { column: DepartmentID, value: 4711 }\ndependents:"),
+    );
+    const findings = await referenceFindings(file);
+    expect(findings).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ level: "warning", subject: "lookups.location", message: `2 rows of Locations are named "calgary" ignoring case (keys ${calgary}, ${upper}): users get the lowest key, ${calgary}` }),
+        expect.objectContaining({ level: "error", subject: expect.stringContaining("BIS:2.0:User:location"), message: expect.stringMatching(/^the value map's "Luna" is not a name in Locations\.LocationName, and lookup location refuses/) }),
+        expect.objectContaining({ level: "error", subject: expect.stringContaining("BIS:2.0:User:location"), message: expect.stringMatching(/^the default "Gotham" is not a name in Locations\.LocationName/) }),
+        expect.objectContaining({ level: "error", subject: "constants[0]", message: 'the constant "4711" is not in Departments.DepartmentID, which Users.DepartmentID references: writing it would fail in the database' }),
+      ]),
+    );
+    // "toronto" is Toronto ignoring case, as the lookup itself matches.
+    expect(findings).toHaveLength(4);
+    await db.knex("Departments").insert({ DepartmentID: 4711, DepartmentName: "Imported" });
+    expect((await referenceFindings(file)).filter((f) => f.subject === "constants[0]")).toEqual([]);
   });
 });
