@@ -61,28 +61,25 @@ async function checkLookupTable(lookup: LookupModel, attributes: readonly string
 /** Through a lookup the values are names: a refusing lookup must know them (a creating one adds them). */
 async function checkLookupNames(lookup: LookupModel, values: readonly FixedValue[], data: ReferenceData): Promise<Finding[]> {
   if (lookup.onMissing !== "refuse") return [];
-  const missing = new Set(await data.missingValues(lookup.table, lookup.nameColumn, distinct(values), true));
-  return values
-    .filter((v) => missing.has(v.value))
-    .map((v) => ({
-      level: "error" as const,
-      subject: v.subject,
-      message: `${v.what} "${v.value}" is not a name in ${lookup.table}.${lookup.nameColumn}, and lookup ${lookup.name} refuses names it does not know: writing it would fail with 400`,
-      fix: `add "${v.value}" to ${lookup.table}, or correct the value`,
-    }));
+  const missing = await data.missingValues(lookup.table, lookup.nameColumn, distinct(values), true);
+  return unresolved(values, missing, (v) => ({
+    message: `${v.what} "${v.value}" is not a name in ${lookup.table}.${lookup.nameColumn}, and lookup ${lookup.name} refuses names it does not know: writing it would fail with 400`,
+    fix: `add "${v.value}" to ${lookup.table}, or correct the value`,
+  }));
 }
 
 /** Into a foreign key column the values are keys of the referenced table. */
 async function checkReferencedKeys(table: string, key: ForeignKey, values: readonly FixedValue[], data: ReferenceData): Promise<Finding[]> {
-  const missing = new Set(await data.missingValues(key.table, key.referencedColumn, distinct(values), false));
-  return values
-    .filter((v) => missing.has(v.value))
-    .map((v) => ({
-      level: "error" as const,
-      subject: v.subject,
-      message: `${v.what} "${v.value}" is not in ${key.table}.${key.referencedColumn}, which ${table}.${key.column} references: writing it would fail in the database`,
-      fix: `add it to ${key.table}, or correct the value`,
-    }));
+  const missing = await data.missingValues(key.table, key.referencedColumn, distinct(values), false);
+  return unresolved(values, missing, (v) => ({
+    message: `${v.what} "${v.value}" is not in ${key.table}.${key.referencedColumn}, which ${table}.${key.column} references: writing it would fail in the database`,
+    fix: `add it to ${key.table}, or correct the value`,
+  }));
+}
+
+/** An error for each fixed value among the missing ones. */
+function unresolved(values: readonly FixedValue[], missing: readonly string[], describe: (v: FixedValue) => { message: string; fix: string }): Finding[] {
+  return values.filter((v) => missing.includes(v.value)).map((v) => ({ level: "error", subject: v.subject, ...describe(v) }));
 }
 
 /** Constants, value-map targets and defaults, each with the user-table column it lands in. */
