@@ -21,7 +21,9 @@ import { configuredJobs } from "./jobs/schedules.js";
 import { createMetrics, type BridgeMetrics } from "./ops/metrics.js";
 import { createRecentOperations } from "./ops/recent-operations.js";
 import { ensureDemoDatabase } from "./store/sql/demo-database.js";
-import { createSqlUserStore, type SqlUserStore } from "./store/sql/sql-user-store.js";
+import { openUserStore } from "./store/open-store.js";
+import type { SqlUserStore } from "./store/sql/sql-user-store.js";
+import type { UserStore } from "./store/user-store.js";
 
 export interface RunningBridge {
   /** The SCIM base URL, e.g. http://127.0.0.1:8080/scim/v2 (Entra's Tenant URL). */
@@ -32,7 +34,7 @@ export interface RunningBridge {
   /** Reads the bearer tokens again through StartOptions.readTokens (as SIGHUP does); false when refused. */
   reloadTokens(): boolean;
   readonly mapping: CompiledMapping;
-  readonly store: SqlUserStore;
+  readonly store: UserStore;
   /** Loads the mapping file again (as SIGHUP does); false when it is refused. */
   reloadMapping(): boolean;
   readonly logger: Logger;
@@ -64,9 +66,9 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
   if (config.demo && config.store.engine === "sqlite") ensureDemoDatabase(config.store.file);
   const live = new LiveMapping(
     config.mapping,
-    (model) => {
-      const store = createSqlUserStore(config.store, model, { dryRun: config.dryRun });
-      if (config.dryRun) logDryRunWrites(store, logger);
+    (mapping) => {
+      const store = openUserStore(config.store, mapping.model, mapping.api, { dryRun: config.dryRun });
+      if (config.dryRun) logDryRunWrites(store as SqlUserStore, logger);
       return store;
     },
     logger,

@@ -8,34 +8,33 @@ import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { loadMapping, type CompiledMapping } from "./mapping/compiled-mapping.js";
 import type { Logger } from "./ops/logger.js";
-import type { UserTableModel } from "./store/store-model.js";
-import type { SqlUserStore } from "./store/sql/sql-user-store.js";
+import type { UserStore } from "./store/user-store.js";
 
 /** How long a store replaced by a reload stays open, so requests already using it finish. */
 const RETIRE_AFTER_MS = 30_000;
 
-export class LiveMapping {
+export class LiveMapping<Store extends UserStore = UserStore> {
   #mapping: CompiledMapping;
-  #store: SqlUserStore;
+  #store: Store;
   #watcher?: FSWatcher;
   #debounce?: NodeJS.Timeout;
   /** Stores replaced by a reload, each with the timer that closes it. */
-  readonly #retiring = new Map<SqlUserStore, NodeJS.Timeout>();
+  readonly #retiring = new Map<Store, NodeJS.Timeout>();
 
   constructor(
     readonly file: string,
-    private readonly openStore: (model: UserTableModel) => SqlUserStore,
+    private readonly openStore: (mapping: CompiledMapping) => Store,
     private readonly logger: Logger,
   ) {
     this.#mapping = loadMapping(file);
-    this.#store = openStore(this.#mapping.model);
+    this.#store = openStore(this.#mapping);
   }
 
   get mapping(): CompiledMapping {
     return this.#mapping;
   }
 
-  get store(): SqlUserStore {
+  get store(): Store {
     return this.#store;
   }
 
@@ -48,10 +47,17 @@ export class LiveMapping {
       this.logger.error("mapping reload refused; the previous mapping keeps serving", { file: this.file, error: (error as Error).message });
       return false;
     }
-    if (!isDeepStrictEqual(next.model, this.#mapping.model)) {
-      // Other tables or columns: a store built for them, the old one closed once its requests are done.
+    if (!isDeepStrictEqual(next.model, this.#mapping.model) || !isDeepStrictEqual(next.api, this.#mapping.api)) {
+      // Other tables, columns or API calls: a store built for them, the old one closed once its requests are done.
       const retired = this.#store;
-      this.#store = this.openStore(next.model);
+      let opened: Store;
+      try {
+        opened = this.openStore(next);
+      } catch (error) {
+        this.logger.error("mapping reload refused; the previous mapping keeps serving", { file: this.file, error: (error as Error).message });
+        return false;
+      }
+      this.#store = opened;
       const timer = setTimeout(() => {
         this.#retiring.delete(retired);
         void retired.close();

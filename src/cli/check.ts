@@ -6,6 +6,7 @@ import { checkReferences } from "../mapping/reference-check.js";
 import { sqlReferenceData } from "../store/sql/reference-data.js";
 import { starterMapping } from "../mapping/starter-mapping.js";
 import { comparesCaseSensitively, readDatabaseSchema } from "../store/sql/introspection/database-schema.js";
+import { requireSqlStore } from "../store/open-store.js";
 import { createSqlUserStore } from "../store/sql/sql-user-store.js";
 import { buildKnexConfig } from "../store/sql/sql-config.js";
 import knexFactory from "knex";
@@ -14,10 +15,11 @@ import knexFactory from "knex";
 const MAX_DUPLICATES_REPORTED = 1000;
 
 export async function checkAgainstDatabase(config: BridgeConfig, mapping: CompiledMapping): Promise<Finding[]> {
-  const store = createSqlUserStore(config.store, mapping.model);
+  const sql = requireSqlStore(config.store, "check");
+  const store = createSqlUserStore(sql, mapping.model);
   try {
-    const tables = await readDatabaseSchema(store.db, config.store.engine);
-    const findings = checkMapping(mapping, tables, { needsFoldedIndexes: comparesCaseSensitively(config.store.engine) });
+    const tables = await readDatabaseSchema(store.db, sql.engine);
+    const findings = checkMapping(mapping, tables, { needsFoldedIndexes: comparesCaseSensitively(sql.engine) });
     if (findings.some((f) => f.level === "error")) return findings;
     const duplicates = await store.duplicateEmails(MAX_DUPLICATES_REPORTED);
     const references = await checkReferences(mapping, sqlReferenceData(store.db, store.dialect));
@@ -44,9 +46,10 @@ export function formatFindings(findings: readonly Finding[]): string {
 }
 
 export async function introspectTable(config: BridgeConfig, tableName: string): Promise<string> {
-  const db = knexFactory(buildKnexConfig(config.store));
+  const sql = requireSqlStore(config.store, "introspect");
+  const db = knexFactory(buildKnexConfig(sql));
   try {
-    const tables = await readDatabaseSchema(db, config.store.engine);
+    const tables = await readDatabaseSchema(db, sql.engine);
     const table = tables.find((t) => t.name.toLowerCase() === tableName.toLowerCase());
     if (!table) throw new Error(`no table ${tableName} (tables: ${tables.map((t) => t.name).join(", ")})`);
     return starterMapping(table);

@@ -13,6 +13,7 @@ import type { CompiledMapping } from "../mapping/compiled-mapping.js";
 import { createAuditTrail } from "../ops/audit-trail.js";
 import { createMetrics } from "../ops/metrics.js";
 import { ensureDemoDatabase } from "../store/sql/demo-database.js";
+import { requireSqlStore } from "../store/open-store.js";
 import { createSqlUserStore } from "../store/sql/sql-user-store.js";
 
 export const previewRequestSchema = z.strictObject({
@@ -32,7 +33,7 @@ export interface PreviewResult {
 
 export async function preview(config: BridgeConfig, mapping: CompiledMapping, request: PreviewRequest): Promise<PreviewResult> {
   if (config.demo && config.store.engine === "sqlite") ensureDemoDatabase(config.store.file);
-  const store = createSqlUserStore(config.store, mapping.model, { dryRun: true });
+  const store = createSqlUserStore(requireSqlStore(config.store, "preview"), mapping.model, { dryRun: true });
   const statements: { sql: string; bindings: unknown[] }[] = [];
   store.db.on("query", (query: { sql: string; bindings?: unknown[] }) => statements.push({ sql: query.sql, bindings: query.bindings ?? [] }));
   const token = randomBytes(24).toString("base64url");

@@ -4,6 +4,7 @@
  */
 import cron from "node-cron";
 import { z } from "zod";
+import { restStoreConfigSchema } from "../store/rest/rest-config.js";
 import { sqlStoreConfigSchema } from "../store/sql/sql-config.js";
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -123,7 +124,8 @@ export const configSchema = z.strictObject({
   mapping: z.string().min(1),
   /** Reload the mapping when its file changes (SIGHUP reloads it too); a bad one is refused. */
   mappingReload: z.boolean().default(true),
-  store: sqlStoreConfigSchema,
+  /** BIS's tables (sqlite, postgres, mariadb, mssql) or its REST API (rest, with an api: mapping). */
+  store: z.discriminatedUnion("engine", [sqlStoreConfigSchema, restStoreConfigSchema]),
   /**
    * Run on the embedded demo BIS: the SQLite file is created and seeded when missing, and a
    * bearer token is generated (and printed once) when none is configured.

@@ -48,7 +48,7 @@ export function renderStatusPage(sources: StatusSources, now = new Date()): stri
     ? `<p>Report of ${escapeHtml(time(findings.at))}.</p>
 <ul id="findings">
 <li>E-mails shared by several BIS users: <strong>${findings.duplicateEmails.length}</strong>${findings.duplicateEmails.length ? ` (BIS ids ${escapeHtml(findings.duplicateEmails.map((g) => g.ids.join(" + ")).join("; "))})` : ""}</li>
-<li>Users without an Entra externalId: <strong>${findings.withoutExternalId.total}</strong>${findings.withoutExternalId.ids.length ? ` (BIS ids ${escapeHtml(findings.withoutExternalId.ids.join(", "))})` : ""}</li>
+<li>Users without an Entra externalId: ${findings.withoutExternalId.unavailable ? `not available: ${escapeHtml(findings.withoutExternalId.unavailable)}` : `<strong>${findings.withoutExternalId.total}</strong>${findings.withoutExternalId.ids.length ? ` (BIS ids ${escapeHtml(findings.withoutExternalId.ids.join(", "))})` : ""}`}</li>
 <li>Disabled in BIS but active in Entra's last push: <strong>${findings.disabledButActiveInEntra.length}</strong>${findings.disabledButActiveInEntra.length ? ` (BIS ids ${escapeHtml(findings.disabledButActiveInEntra.join(", "))})` : ""}</li>
 </ul>`
     : `<p class="empty" id="findings">No reconciliation report yet.</p>`;

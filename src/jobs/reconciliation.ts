@@ -11,6 +11,8 @@ import type { CompiledMapping } from "../mapping/compiled-mapping.js";
 import type { Logger } from "../ops/logger.js";
 import type { BridgeMetrics } from "../ops/metrics.js";
 import { URN } from "../scim/schema-urns.js";
+import { decodeValue } from "../mapping/value-codec.js";
+import { UnsupportedQueryError } from "../store/store-errors.js";
 import type { EmailGroup, UserStore } from "../store/user-store.js";
 import type { Job } from "./scheduler.js";
 
@@ -21,7 +23,8 @@ const LISTED = 100;
 export interface ReconciliationFindings {
   readonly at: Date;
   readonly duplicateEmails: readonly EmailGroup[];
-  readonly withoutExternalId: { readonly total: number; readonly ids: readonly string[] };
+  /** `unavailable` says why the backend cannot list them (an API without such a query). */
+  readonly withoutExternalId: { readonly total: number; readonly ids: readonly string[]; readonly unavailable?: string };
   readonly disabledButActiveInEntra: readonly string[];
 }
 
@@ -87,17 +90,23 @@ export function createReconciliation(deps: ReconciliationDeps): Reconciliation {
       const active = attribute(URN.user, "active");
 
       const duplicateEmails = (await store.duplicateEmails?.(LISTED)) ?? [];
-      let withoutExternalId = { total: 0, ids: [] as string[] };
+      let withoutExternalId: ReconciliationFindings["withoutExternalId"] = { total: 0, ids: [] };
       if (externalId) {
-        const page = await store.find({ where: { kind: "not", condition: { kind: "present", field: externalId.field } }, offset: 0, limit: LISTED });
-        withoutExternalId = { total: page.total, ids: page.users.map((u) => u.id) };
+        try {
+          const page = await store.find({ where: { kind: "not", condition: { kind: "present", field: externalId.field } }, offset: 0, limit: LISTED });
+          withoutExternalId = { total: page.total, ids: page.users.map((u) => u.id) };
+        } catch (error) {
+          if (!(error instanceof UnsupportedQueryError)) throw error;
+          withoutExternalId = { total: 0, ids: [], unavailable: "this backend cannot list users without a value (BIS's API has no such query)" };
+        }
       }
       const disabledButActiveInEntra: string[] = [];
       if (active?.field.kind === "column") {
         for (const [id, pushedActive] of lastPushedActive(deps.auditFile, active.name)) {
           if (!pushedActive) continue;
           const user = await store.get(id);
-          if (user && !isTrue(user.fields[active.field.column])) disabledButActiveInEntra.push(id);
+          // Decoded as the mapping says: a flag may be kept as Y/N or ACTIVE/INACTIVE.
+          if (user && decodeValue(active.entry, user.fields[active.field.column]) !== true) disabledButActiveInEntra.push(id);
         }
       }
       findings = { at: new Date(), duplicateEmails, withoutExternalId, disabledButActiveInEntra };

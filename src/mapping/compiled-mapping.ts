@@ -12,6 +12,8 @@ import type { Field } from "../store/user-query.js";
 import type { DuplicatePolicy, MatchColumn } from "../store/user-store.js";
 import { ConfigFileError, describeKey, readYaml, validateYaml, type YamlSource } from "../config/yaml-source.js";
 import { mappingSchema, type AttributeEntry, type MappingFile } from "./mapping-schema.js";
+import type { ApiModel } from "../store/rest/api-model.js";
+import { checkApiMapping } from "./rest-mapping-check.js";
 
 /** Where a mapped value sits in a SCIM User: `addresses[type eq "work"].country` -> addresses/work/country. */
 export interface ScimTarget {
@@ -44,6 +46,8 @@ export interface CompiledMapping {
   readonly deleteMode: MappingFile["delete"];
   /** Columns written with a fixed value on every write. */
   readonly constants: MappingFile["constants"];
+  /** A BIS behind its REST API: the calls to make (model then names the record's fields). */
+  readonly api?: ApiModel;
 }
 
 export function loadMapping(file: string): CompiledMapping {
@@ -60,6 +64,7 @@ export function loadMapping(file: string): CompiledMapping {
     }
   });
   problems.push(...checkWhole(source, mapping, attributes));
+  if (mapping.api) problems.push(...checkApiMapping(source, mapping, mapping.api, attributes));
   mapping.matching.attributes.forEach((name, i) => {
     const attribute = attributes.find((a) => a.name === name);
     if (!attribute || attribute.field.kind !== "column" || attribute.entry.filter !== "indexed") {
@@ -82,7 +87,15 @@ export function loadMapping(file: string): CompiledMapping {
     matchOn: matchColumns(mapping, attributes),
     deleteMode: mapping.delete,
     constants: mapping.constants,
+    api: mapping.api,
   };
+}
+
+/** The user section, or for an API mapping its equivalent: the collection and the record's key and e-mail fields. */
+function userSection(mapping: MappingFile): NonNullable<MappingFile["user"]> {
+  if (mapping.user) return mapping.user;
+  const api = mapping.api!;
+  return { table: api.users, key: api.key, email: api.email, created: api.created, modified: api.modified };
 }
 
 class MappingRuleError extends Error {
@@ -137,14 +150,17 @@ function toField(mapping: MappingFile, entry: AttributeEntry): Field {
   }
   // A value split across columns is found (and named in errors) by its first column.
   if (entry.columns) return { kind: "column", column: entry.columns[0]! };
-  return entry.column === mapping.user.key ? { kind: "key" } : { kind: "column", column: entry.column! };
+  // An API record's field is the REST store's "column".
+  const column = entry.column ?? entry.field!;
+  return column === userSection(mapping).key ? { kind: "key" } : { kind: "column", column };
 }
 
 function checkWhole(source: YamlSource, mapping: MappingFile, attributes: readonly MappedAttribute[]): string[] {
   const problems: string[] = [];
   const userName = attributes.find((a) => a.target.schema === URN.user && a.target.attribute === "userName");
-  if (!userName || userName.entry.column !== mapping.user.email) {
-    problems.push(`${describeKey(source, ["user", "email"])}: userName must be mapped to the e-mail column ${mapping.user.email}`);
+  const user = userSection(mapping);
+  if (!userName || (userName.entry.column ?? userName.entry.field) !== user.email) {
+    problems.push(`${describeKey(source, mapping.user ? ["user", "email"] : ["api", "email"])}: userName must be mapped to the e-mail ${mapping.user ? "column" : "field"} ${user.email}`);
   }
   const seen = new Map<string, number>();
   attributes.forEach((a, i) => {
@@ -165,7 +181,10 @@ function checkWhole(source: YamlSource, mapping: MappingFile, attributes: readon
 }
 
 function toModel(mapping: MappingFile, attributes: readonly MappedAttribute[]): UserTableModel {
-  const columnOf = (name: string) => attributes.find((a) => a.target.attribute === name && a.field.kind === "column")?.entry.column;
+  const columnOf = (name: string) => {
+    const field = attributes.find((a) => a.target.attribute === name && a.field.kind === "column")?.field;
+    return field?.kind === "column" ? field.column : undefined;
+  };
   const columns = [...new Set([...attributes.flatMap((a) => (a.field.kind === "column" ? (a.entry.columns ?? [a.field.column]) : [])), ...mapping.constants.map((c) => c.column)])];
   const lookups: LookupModel[] = Object.entries(mapping.lookups).map(([name, l]) => ({
     name,
@@ -182,14 +201,15 @@ function toModel(mapping: MappingFile, attributes: readonly MappedAttribute[]): 
     typeColumn: c.type,
     valueColumn: c.value,
   }));
+  const user = userSection(mapping);
   return {
-    table: mapping.user.table,
-    keyColumn: mapping.user.key,
-    emailColumn: mapping.user.email,
+    table: user.table,
+    keyColumn: user.key,
+    emailColumn: user.email,
     activeColumn: columnOf("active"),
-    deletedColumn: mapping.user.deleted,
-    createdColumn: mapping.user.created,
-    modifiedColumn: mapping.user.modified,
+    deletedColumn: user.deleted,
+    createdColumn: user.created,
+    modifiedColumn: user.modified,
     columns,
     lookups,
     children,
@@ -218,7 +238,7 @@ function matchColumns(mapping: MappingFile, attributes: readonly MappedAttribute
   return mapping.matching.attributes.flatMap((name) => {
     const attribute = attributes.find((a) => a.name === name)!;
     const column = (attribute.field as { column: string }).column;
-    if (column === mapping.user.email) return [];
+    if (column === userSection(mapping).email) return [];
     return [{ column, ignoreCase: !attribute.definition.caseExact && attribute.entry.valueType === "string" }];
   });
 }

@@ -5,6 +5,8 @@
 import { ScimError } from "../scim/scim-error.js";
 import {
   BackendUnavailableError,
+  BackendValidationError,
+  DeleteRefusedError,
   DependentRowsError,
   DuplicateEmailError,
   MissingLookupError,
@@ -32,11 +34,21 @@ export function translateStoreError(mapping: CompiledMapping, error: unknown): u
   if (error instanceof DependentRowsError) {
     return new ScimError(409, undefined, `the user cannot be removed: BIS keeps ${error.count} record(s) in ${error.table} for it`);
   }
+  if (error instanceof BackendValidationError) {
+    const named = error.problems.map((p) => {
+      const attribute = mapping.attributes.find((a) => a.field.kind === "column" && a.field.column === p.field);
+      return `${attribute?.name ?? p.field}: ${p.message}`;
+    });
+    return ScimError.badRequest("invalidValue", `BIS refused the values: ${named.join("; ")}`);
+  }
+  if (error instanceof DeleteRefusedError) {
+    return new ScimError(409, undefined, `the user cannot be removed: ${error.reason}`);
+  }
   if (error instanceof UnsupportedQueryError) {
     return ScimError.badRequest("invalidFilter", error.message);
   }
   if (error instanceof BackendUnavailableError) {
-    return new ScimError(503, undefined, "BIS is not reachable right now; retry later", { "Retry-After": String(RETRY_AFTER_SECONDS) });
+    return new ScimError(503, undefined, "BIS is not reachable right now; retry later", { "Retry-After": String(error.retryAfterSeconds ?? RETRY_AFTER_SECONDS) });
   }
   return error;
 }

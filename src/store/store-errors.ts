@@ -49,7 +49,28 @@ export class UnsupportedQueryError extends StoreError {
 /** The backend cannot be reached or timed out; safe for the client to retry. */
 export class BackendUnavailableError extends StoreError {
   override readonly name = "BackendUnavailableError";
-  constructor(message: string, override readonly cause?: unknown) {
+  constructor(
+    message: string,
+    override readonly cause?: unknown,
+    /** How long the backend asked callers to wait (its Retry-After), when it said. */
+    readonly retryAfterSeconds?: number,
+  ) {
     super(message);
+  }
+}
+
+/** The backend refused the values (e.g. BIS's API answered 400): each problem names the field. */
+export class BackendValidationError extends StoreError {
+  override readonly name = "BackendValidationError";
+  constructor(readonly problems: readonly { readonly field: string; readonly message: string }[]) {
+    super(`BIS refused the values: ${problems.map((p) => `${p.field} ${p.message}`).join("; ")}`);
+  }
+}
+
+/** The backend refused to remove the user (e.g. BIS keeps training records for it). */
+export class DeleteRefusedError extends StoreError {
+  override readonly name = "DeleteRefusedError";
+  constructor(readonly reason: string) {
+    super(`BIS refused to remove the user: ${reason}`);
   }
 }

@@ -46,7 +46,9 @@ describe("the mapping JSON Schema", () => {
 
   it("describes the keys consultants edit, with the allowed values", () => {
     const schema = mappingJsonSchema() as any;
-    expect(schema.required).toEqual(expect.arrayContaining(["version", "user", "attributes"]));
+    expect(schema.required).toEqual(expect.arrayContaining(["version", "attributes"]));
+    // A BIS's tables (user:) or its REST API (api:).
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(["user", "api"]));
     const attribute = schema.properties.attributes.items;
     expect(attribute.properties.valueType.enum).toEqual(["string", "boolean", "date", "dateTime", "userReference"]);
     expect(attribute.properties.filter.description).toMatch(/indexed/);

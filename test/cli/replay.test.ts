@@ -3,15 +3,14 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { expect, it } from "vitest";
-import { bridgeOn, startTestBridge, TEST_TOKEN } from "../support/bridge-harness.js";
-import { describeEachEngine } from "../support/databases.js";
+import { bridgeOnBackend, describeEachBackend } from "../support/backends.js";
+import { TEST_TOKEN } from "../support/bridge-harness.js";
 import { ROOT } from "../support/paths.js";
-import { mappingVariant } from "../support/mapping-variant.js";
 
 const cli = (...args: string[]) => promisify(execFile)(process.execPath, [path.join(ROOT, "bin/bis-scim-bridge.js"), "replay", ...args], { cwd: ROOT });
 
-describeEachEngine("replay", (engine) => {
-  const t = bridgeOn(engine, { seed: true });
+describeEachBackend("replay", (engine) => {
+  const t = bridgeOnBackend(engine, { seed: true });
 
   it("passes every step of the shipped sequences, both PATCH dialects included", async () => {
     const { stdout } = await cli("--url", t.bridge.scimUrl, "--token", TEST_TOKEN, "--json");
@@ -22,8 +21,7 @@ describeEachEngine("replay", (engine) => {
   });
 
   it("reports what was expected and what came back, and exits 1, when a bridge answers differently", async () => {
-    const mapping = mappingVariant((yaml) => yaml.replace("duplicates: conflict", "duplicates: adopt"));
-    const adopting = await startTestBridge({ store: t.db.config, mapping });
+    const adopting = await t.startBridge((yaml) => yaml.replace("duplicates: conflict", "duplicates: adopt"));
     try {
       const failure = await cli("--url", adopting.scimUrl, "--token", TEST_TOKEN, "--sequences", path.join(ROOT, "replay/duplicate-create.json")).catch((e) => e);
       expect(failure.code).toBe(1);

@@ -3,17 +3,16 @@
  * with an e-mail BIS already has — also when Entra's creates race, in one or several bridges.
  */
 import { expect, it } from "vitest";
+import { bridgeOnBackend, describeEachBackend } from "../support/backends.js";
 import { describeEachEngine } from "../support/databases.js";
 import { bridgeOn, entraUser, startTestBridge } from "../support/bridge-harness.js";
 import { mappingVariant } from "../support/mapping-variant.js";
 
-const adoptingMapping = () => mappingVariant((yaml) => yaml.replace("duplicates: conflict", "duplicates: adopt"));
 
-describeEachEngine("no duplicate BIS users", (engine) => {
-  const t = bridgeOn(engine, { seed: true });
+describeEachBackend("no duplicate BIS users", (engine) => {
+  const t = bridgeOnBackend(engine, { seed: true });
 
-  const rowsWithEmail = async (email: string) =>
-    (await t.db.knex("Users").select("UserID", "Email")).filter((r: { Email: string }) => r.Email.toLowerCase() === email.toLowerCase());
+  const rowsWithEmail = (email: string) => t.usersWithEmail(email);
 
   it("answers 409 uniqueness naming the existing id, whatever the case of the e-mail", async () => {
     const first = await t.bridge.request("POST", "/Users", entraUser("dup@contoso.com"));
@@ -38,15 +37,10 @@ describeEachEngine("no duplicate BIS users", (engine) => {
   });
 
   it("returns every legacy duplicate for a userName filter, and logs it", async () => {
-    const dupes = (await t.db.knex("Users").select("UserID", "Email")).reduce((groups: Map<string, number[]>, r: { UserID: number; Email: string }) => {
-      const key = r.Email.toLowerCase();
-      groups.set(key, [...(groups.get(key) ?? []), r.UserID]);
-      return groups;
-    }, new Map<string, number[]>());
-    const [email, ids] = [...dupes.entries()].find(([, group]) => group.length > 1)!;
+    const { email, ids } = await t.legacyDuplicates();
     const response = await t.bridge.request("GET", `/Users?filter=${encodeURIComponent(`userName eq "${email}"`)}`);
     expect(response.body.totalResults).toBe(ids.length);
-    expect(response.body.Resources.map((r: { id: string }) => Number(r.id)).sort()).toEqual([...ids].sort());
+    expect(response.body.Resources.map((r: { id: string }) => r.id).sort()).toEqual([...ids].sort());
     expect(t.bridge.logs.entries.some((e) => e.message === "BIS holds several users with one e-mail")).toBe(true);
     // Creating one more is refused too, naming both.
     const create = await t.bridge.request("POST", "/Users", entraUser(email.toUpperCase()));
@@ -63,7 +57,7 @@ describeEachEngine("no duplicate BIS users", (engine) => {
   });
 
   it("creates exactly one user when creates race through three bridges on one database", async () => {
-    const others = await Promise.all([startTestBridge({ store: t.db.config }), startTestBridge({ store: t.db.config })]);
+    const others = await Promise.all([t.startBridge(), t.startBridge()]);
     try {
       const bridges = [t.bridge, ...others];
       const email = `race-many.${engine}@contoso.com`;
@@ -79,7 +73,7 @@ describeEachEngine("no duplicate BIS users", (engine) => {
   });
 
   it("with duplicates: adopt, takes over the existing user and answers 201 with its id", async () => {
-    const adopting = await startTestBridge({ store: t.db.config, mapping: adoptingMapping() });
+    const adopting = await t.startBridge((yaml) => yaml.replace("duplicates: conflict", "duplicates: adopt"));
     try {
       const existing = await t.bridge.request("POST", "/Users", entraUser("adopt-me@contoso.com", { externalId: undefined, title: "Old title" }));
       const adopted = await adopting.request("POST", "/Users", entraUser("Adopt-Me@contoso.com", { externalId: "entra-object-1", title: "New title" }));

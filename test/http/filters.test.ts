@@ -1,15 +1,18 @@
 /**
- * Filters through HTTP: the RFC 7644 grammar translated into indexed SQL, and a precise
- * 400 invalidFilter for what the mapping cannot filter on or no index can serve.
+ * Filters through HTTP: the RFC 7644 grammar translated into indexed SQL, or into BIS REST API
+ * lookups (eq on id and on fields with a search parameter, refined by the rest of the filter),
+ * and a precise 400 invalidFilter for what the mapping cannot filter on or the backend cannot
+ * serve without a scan.
  */
 import { beforeAll, expect, it } from "vitest";
-import { describeEachEngine } from "../support/databases.js";
-import { bridgeOn, entraUser } from "../support/bridge-harness.js";
+import { bridgeOnBackend, describeEachBackend } from "../support/backends.js";
+import { entraUser } from "../support/bridge-harness.js";
 
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
-describeEachEngine("filters", (engine) => {
-  const t = bridgeOn(engine, { seed: false });
+describeEachBackend("filters", (engine) => {
+  const t = bridgeOnBackend(engine, { seed: false });
+  const sql = engine !== "rest";
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
@@ -31,19 +34,14 @@ describeEachEngine("filters", (engine) => {
     return response.body.Resources.map((r: { id: string }) => byId[r.id]).sort();
   }
 
+  // Every backend: eq on the indexed (searchable) attributes, refined by the rest of the filter.
   it.each([
     ['userName eq "ANN@alpha.com"', ["ann"]],
-    ['userName sw "b"', ["bob"]],
-    ['userName gt "b" and userName lt "c"', ["bob"]],
-    ['userName ge "bob@alpha.com"', ["bob", "cat"]],
-    ['userName le "ann@alpha.com"', ["ann"]],
-    ['userName sw "a" or userName sw "c"', ["ann", "cat"]],
-    ['userName sw "a" and userName ew "alpha.com"', ["ann"]],
-    ['userName sw "" and userName co "beta"', ["cat"]],
-    ['userName sw "" and not (userName co "alpha")', ["cat"]],
-    ['userName sw "" and userName ne "bob@alpha.com"', ["ann", "cat"]],
-    ['userName sw "" and active eq false', ["bob"]],
+    ['userName eq "bob@alpha.com" and active eq false', ["bob"]],
+    ['userName eq "bob@alpha.com" and active eq true', []],
+    ['userName eq "ann@alpha.com" or userName eq "cat@beta.org"', ["ann", "cat"]],
     ['(userName eq "ann@alpha.com" or userName eq "cat@beta.org") and active eq true', ["ann", "cat"]],
+    ['(userName eq "ann@alpha.com" or externalId eq "ext-bob") and active eq true', ["ann"]],
     ['externalId eq "ext-cat"', ["cat"]],
     ['externalId eq "EXT-CAT"', []],
     [`${ENTERPRISE}:employeeNumber eq "B-2"`, ["bob"]],
@@ -55,6 +53,41 @@ describeEachEngine("filters", (engine) => {
     ['userName EQ "ann@alpha.com" AND active EQ true', ["ann"]],
   ])("%s", async (expression, expected) => {
     expect(await matches(expression)).toEqual(expected);
+  });
+
+  // SQL: an index also serves prefixes and ranges.
+  it.runIf(sql).each([
+    ['userName sw "b"', ["bob"]],
+    ['userName gt "b" and userName lt "c"', ["bob"]],
+    ['userName ge "bob@alpha.com"', ["bob", "cat"]],
+    ['userName le "ann@alpha.com"', ["ann"]],
+    ['userName sw "a" or userName sw "c"', ["ann", "cat"]],
+    ['userName sw "a" and userName ew "alpha.com"', ["ann"]],
+    ['userName sw "" and userName co "beta"', ["cat"]],
+    ['userName sw "" and not (userName co "alpha")', ["cat"]],
+    ['userName sw "" and userName ne "bob@alpha.com"', ["ann", "cat"]],
+    ['userName sw "" and active eq false', ["bob"]],
+  ])("%s", async (expression, expected) => {
+    expect(await matches(expression)).toEqual(expected);
+  });
+
+  // REST: BIS's API looks users up by exact values only; it is never paged through instead.
+  it.runIf(!sql)("answers an eq filter with one search call, the rest of the filter checked on its answer", async () => {
+    const calls = t.apiCalls!();
+    expect(await matches('userName eq "ann@alpha.com" and active eq true')).toEqual(["ann"]);
+    expect(t.apiCalls!()).toBe(calls + 1);
+  });
+
+  it.runIf(!sql).each([
+    'userName sw "a"',
+    'userName gt "b" and userName lt "c"',
+    'userName eq "ann@alpha.com" or userName sw "c"',
+  ])("refuses %s with 400 invalidFilter, calling BIS for nothing", async (expression) => {
+    const calls = t.apiCalls!();
+    const response = await t.bridge.request("GET", `/Users?filter=${encodeURIComponent(expression)}`);
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ scimType: "invalidFilter", detail: expect.stringContaining("the BIS API finds users only by") });
+    expect(t.apiCalls!()).toBe(calls);
   });
 
   it("matches by id, and id with manager as Entra's reference check does", async () => {

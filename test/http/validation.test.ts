@@ -3,18 +3,18 @@
  * and changes nothing in BIS.
  */
 import { expect, it } from "vitest";
-import { describeEachEngine, dumpTables } from "../support/databases.js";
-import { bridgeOn, entraUser } from "../support/bridge-harness.js";
+import { bridgeOnBackend, describeEachBackend } from "../support/backends.js";
+import { entraUser } from "../support/bridge-harness.js";
 
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const BIS = "urn:ietf:params:scim:schemas:extension:BIS:2.0:User";
 const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
-describeEachEngine("request validation", (engine) => {
-  const t = bridgeOn(engine, { seed: true });
+describeEachBackend("request validation", (engine) => {
+  const t = bridgeOnBackend(engine, { seed: true });
 
-  /** Every BIS table, in full, so a test can prove a refused request wrote nothing. */
-  const snapshot = () => dumpTables(t.db.knex);
+  /** Everything BIS holds, so a test can prove a refused request wrote nothing. */
+  const snapshot = () => t.snapshot();
 
   async function expectRefused(body: unknown, scimType: string, ...detailParts: (string | RegExp)[]) {
     const before = await snapshot();
@@ -60,7 +60,8 @@ describeEachEngine("request validation", (engine) => {
     await expectRefused(entraUser("t@contoso.com", { emails: "t@contoso.com" }), "invalidValue", "emails");
   });
 
-  it("refuses a location BIS does not know (the mapping forbids creating one), inside the transaction", async () => {
+  // The reference BIS API takes the location as free text: only the tables have a lookup to refuse from.
+  it.skipIf(engine === "rest")("refuses a location BIS does not know (the mapping forbids creating one), inside the transaction", async () => {
     await expectRefused(entraUser("loc@contoso.com", { [BIS]: { location: "Atlantis" } }), "invalidValue", `${BIS}:location`, "Atlantis");
   });
 

@@ -70,6 +70,8 @@ describe("the reference BIS REST API, as served for the tests", () => {
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(2);
     server.expireTokens();
     expect((await call("/api/v1/employees", { headers: bearer, key: "" })).status).toBe(401);
+    expect(server.tokenRequests).toBe(2);
+    expect(server.issuedTokens()).toEqual([token]);
   });
 
   it("plays scripted faults: 503 with Retry-After, and an answer lost after the write", async () => {
@@ -82,5 +84,17 @@ describe("the reference BIS REST API, as served for the tests", () => {
     await expect(call("/api/v1/employees", { method: "POST", body: JSON.stringify(employee("lost@x.com")) })).rejects.toThrow();
     // The employee was created although its answer never arrived: why a retried create must look up first.
     expect((await call("/api/v1/employees?email=lost@x.com")).body.total).toBe(1);
+    expect(server.requests.map((r) => r.status)).toEqual([503, undefined, 200]);
+  });
+
+  it("queues a fault's follow-ups once it is played: BIS down right after a lost answer", async () => {
+    server = await new BisRestServer({ auth: { kind: "apiKey", key: "k-123" } }).start();
+    server.faults.push({ method: "POST", drop: true, afterWrite: true, then: [{ method: "GET", path: "/api/v1/employees?email=", status: 503, retryAfter: 1 }] });
+    expect((await call("/api/v1/employees?page=1")).status).toBe(200);
+    await expect(call("/api/v1/employees", { method: "POST", body: JSON.stringify(employee("then@x.com")) })).rejects.toThrow();
+    expect((await call("/api/v1/employees?page=1")).status).toBe(200);
+    expect((await call("/api/v1/employees?email=then@x.com")).status).toBe(503);
+    expect((await call("/api/v1/employees?email=then@x.com")).body.total).toBe(1);
+    expect(server.faults).toEqual([]);
   });
 });

@@ -5,9 +5,8 @@
  * OAuth tokens that expire.
  */
 import { randomBytes } from "node:crypto";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import express, { type Request, type Response } from "express";
+import { listenOnLoopback, type Listening } from "./loopback.js";
 
 export interface Employee {
   employeeId: number;
@@ -41,6 +40,8 @@ export interface Fault {
   /** Drop the connection without answering; with `afterWrite`, only once the write is done. */
   readonly drop?: boolean;
   readonly afterWrite?: boolean;
+  /** Faults queued once this one is played (e.g. BIS goes down right after a lost answer). */
+  readonly then?: readonly Fault[];
 }
 
 export interface BisRestOptions {
@@ -54,12 +55,14 @@ export class BisRestServer {
   /** Employee ids BIS refuses to delete (they have training records). */
   readonly withTrainingRecords = new Set<number>();
   readonly faults: Fault[] = [];
-  /** Every request received, for assertions ("looked up before retrying"). */
-  readonly requests: { method: string; path: string; query: Record<string, unknown> }[] = [];
+  /** Every request received, for assertions ("looked up before retrying"), with the status answered (none when dropped). */
+  readonly requests: { method: string; path: string; query: Record<string, unknown>; status?: number }[] = [];
+  /** Token requests received, granted or not. */
+  tokenRequests = 0;
   #nextId = 1000;
   #tokens = new Map<string, number>();
   #window = new Map<string, number[]>();
-  #server?: Server;
+  #listening?: Listening;
   url = "";
 
   constructor(readonly options: BisRestOptions) {}
@@ -85,15 +88,18 @@ export class BisRestServer {
         this.#answerWrite(req, res, () => res.status(204).end());
       }),
     );
-    this.#server = app.listen(0, "127.0.0.1");
-    await new Promise((resolve) => this.#server!.once("listening", resolve));
-    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    this.#listening = await listenOnLoopback(app);
+    this.url = this.#listening.url;
     return this;
   }
 
   async stop(): Promise<void> {
-    this.#server?.closeAllConnections();
-    await new Promise((resolve) => this.#server?.close(resolve));
+    await this.#listening?.stop();
+  }
+
+  /** Every OAuth access token issued so far. */
+  issuedTokens(): string[] {
+    return [...this.#tokens.keys()];
   }
 
   /** Expires every OAuth token issued so far, as if their lifetime had passed. */
@@ -102,6 +108,7 @@ export class BisRestServer {
   }
 
   #token(req: Request, res: Response): void {
+    this.tokenRequests++;
     const auth = this.options.auth;
     if (auth.kind !== "oauth" || req.body.grant_type !== "client_credentials" || req.body.client_id !== auth.clientId || req.body.client_secret !== auth.clientSecret) {
       return void res.status(401).json({ error: "invalid_client" });
@@ -113,7 +120,9 @@ export class BisRestServer {
 
   /** Auth, rate limit, then any scripted fault. */
   async #gate(req: Request, res: Response, next: () => void): Promise<void> {
-    this.requests.push({ method: req.method, path: req.path, query: { ...req.query } });
+    const entry: (typeof this.requests)[number] = { method: req.method, path: req.path, query: { ...req.query } };
+    this.requests.push(entry);
+    res.once("finish", () => (entry.status = res.statusCode));
     const auth = this.options.auth;
     const client = auth.kind === "apiKey" ? req.get("x-api-key") : /^Bearer (\S+)$/.exec(req.get("authorization") ?? "")?.[1];
     const valid = auth.kind === "apiKey" ? client === auth.key : client !== undefined && (this.#tokens.get(client) ?? 0) > Date.now();
@@ -125,6 +134,7 @@ export class BisRestServer {
     if (recent.length > (this.options.rateLimit ?? 10)) return void res.status(429).setHeader("Retry-After", "1").json({ error: "RATE_LIMITED" });
     const index = this.faults.findIndex((f) => (!f.method || f.method === req.method) && (!f.path || req.originalUrl.startsWith(f.path)));
     const fault = index >= 0 ? this.faults.splice(index, 1)[0] : undefined;
+    if (fault?.then) this.faults.push(...fault.then);
     if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
     if (fault?.drop && !fault.afterWrite) return void req.socket.destroy();
     if (fault?.status) {

@@ -1,0 +1,29 @@
+/**
+ * The store the config names, for the tables or the API the mapping describes: the one place
+ * that knows every backend.
+ */
+import type { ApiModel } from "./rest/api-model.js";
+import type { RestStoreConfig } from "./rest/rest-config.js";
+import { createRestUserStore } from "./rest/rest-user-store.js";
+import type { SqlStoreConfig } from "./sql/sql-config.js";
+import { createSqlUserStore, type SqlStoreOptions } from "./sql/sql-user-store.js";
+import type { UserTableModel } from "./store-model.js";
+import type { UserStore } from "./user-store.js";
+
+export type StoreConfig = SqlStoreConfig | RestStoreConfig;
+
+export function openUserStore(config: StoreConfig, model: UserTableModel, api: ApiModel | undefined, options: Partial<SqlStoreOptions> = {}): UserStore {
+  if (config.engine === "rest") {
+    if (!api) throw new Error("store.engine rest needs a mapping with an api: section (see docs/rest-backend.md)");
+    if (options.dryRun) throw new Error("dryRun is not available with store.engine rest yet; rehearse against a test BIS API instead");
+    return createRestUserStore(config, model, api);
+  }
+  if (api) throw new Error(`the mapping describes a REST API (api:), but store.engine is ${config.engine}; use engine: rest, or a mapping with user:`);
+  return createSqlUserStore(config, model, options);
+}
+
+/** The SQL store config, for the commands that read BIS's tables themselves (check, introspect, preview). */
+export function requireSqlStore(config: StoreConfig, command: string): SqlStoreConfig {
+  if (config.engine === "rest") throw new Error(`${command} reads BIS's tables; with store.engine rest, use replay against a bridge on a test BIS API instead`);
+  return config;
+}
