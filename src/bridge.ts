@@ -22,6 +22,7 @@ import { createMetrics, type BridgeMetrics } from "./ops/metrics.js";
 import { createRecentOperations } from "./ops/recent-operations.js";
 import { ensureDemoDatabase } from "./store/sql/demo-database.js";
 import { openUserStore } from "./store/open-store.js";
+import { RestUserStore } from "./store/rest/rest-user-store.js";
 import type { SqlUserStore } from "./store/sql/sql-user-store.js";
 import type { UserStore } from "./store/user-store.js";
 
@@ -68,7 +69,7 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     config.mapping,
     (mapping) => {
       const store = openUserStore(config.store, mapping.model, mapping.api, { dryRun: config.dryRun });
-      if (config.dryRun) logDryRunWrites(store as SqlUserStore, logger);
+      if (config.dryRun) logDryRunWrites(store, logger);
       return store;
     },
     logger,
@@ -183,10 +184,17 @@ function createServer(tls: ServerConfig["tls"], app: RequestListener): Server {
   return createHttpsServer({ ...material, passphrase: tls.passphrase, minVersion: "TLSv1.2" }, app);
 }
 
-/** Dry run: every statement that would change BIS is logged instead, with its parameters. */
-function logDryRunWrites(store: SqlUserStore, logger: Logger): void {
+/** Dry run: every statement (or API call) that would change BIS is logged instead, with its parameters. */
+function logDryRunWrites(store: UserStore, logger: Logger): void {
+  if (store instanceof RestUserStore) {
+    logger.warn("dry run: the bridge answers Entra, but no write is sent to BIS's API");
+    store.onCall((call) => {
+      if (!call.sent) logger.info("dry run: not sent", { method: call.method, path: call.path, body: call.body });
+    });
+    return;
+  }
   logger.warn("dry run: the bridge answers Entra, but every write to BIS is rolled back");
-  store.db.on("query", (query: { sql: string; bindings?: unknown[] }) => {
+  (store as SqlUserStore).db.on("query", (query: { sql: string; bindings?: unknown[] }) => {
     // SQLite's "UPDATE ... WHERE 0" only takes the write lock; it changes nothing.
     if (/^\s*(insert|update|delete)\b/i.test(query.sql) && !/\bwhere 0$/i.test(query.sql)) logger.info("dry run: not written", { sql: query.sql, bindings: query.bindings ?? [] });
   });

@@ -21,7 +21,8 @@ Commands:
                      NOT NULL columns, indexes for filterable attributes (exit 1 on errors)
   preview FILE|-      what a SCIM request would do, without doing it: FILE (or - for stdin)
                      holds {"method": "POST", "path": "/Users", "body": {...}}; prints the SQL
-                     statements with their parameters, in order, and the response
+                     statements with their parameters (or, on a REST store, the API calls),
+                     in order, and the response
   replay --url URL [--token TOKEN] [--sequences DIR|FILE]
                      run recorded Entra provisioning sequences (replay/*.json) against a
                      running bridge and report each step; the token defaults to SCIM_BEARER_TOKEN

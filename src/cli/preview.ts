@@ -13,8 +13,9 @@ import type { CompiledMapping } from "../mapping/compiled-mapping.js";
 import { createAuditTrail } from "../ops/audit-trail.js";
 import { createMetrics } from "../ops/metrics.js";
 import { ensureDemoDatabase } from "../store/sql/demo-database.js";
-import { requireSqlStore } from "../store/open-store.js";
+import { createRestUserStore, type ApiCallRecord } from "../store/rest/rest-user-store.js";
 import { createSqlUserStore } from "../store/sql/sql-user-store.js";
+import type { UserStore } from "../store/user-store.js";
 
 export const previewRequestSchema = z.strictObject({
   method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]),
@@ -29,13 +30,25 @@ export interface PreviewResult {
   readonly status: number;
   readonly response: unknown;
   readonly statements: readonly { readonly sql: string; readonly bindings: readonly unknown[] }[];
+  /** With store.engine rest: the calls to BIS's API instead, reads made and writes not sent. */
+  readonly calls?: readonly ApiCallRecord[];
 }
 
 export async function preview(config: BridgeConfig, mapping: CompiledMapping, request: PreviewRequest): Promise<PreviewResult> {
   if (config.demo && config.store.engine === "sqlite") ensureDemoDatabase(config.store.file);
-  const store = createSqlUserStore(requireSqlStore(config.store, "preview"), mapping.model, { dryRun: true });
   const statements: { sql: string; bindings: unknown[] }[] = [];
-  store.db.on("query", (query: { sql: string; bindings?: unknown[] }) => statements.push({ sql: query.sql, bindings: query.bindings ?? [] }));
+  const calls: ApiCallRecord[] = [];
+  let store: UserStore;
+  if (config.store.engine === "rest") {
+    if (!mapping.api) throw new Error("store.engine rest needs a mapping with an api: section (see docs/rest-backend.md)");
+    const rest = createRestUserStore(config.store, mapping.model, mapping.api, { dryRun: true });
+    rest.onCall((call) => calls.push(call));
+    store = rest;
+  } else {
+    const sql = createSqlUserStore(config.store, mapping.model, { dryRun: true });
+    sql.db.on("query", (query: { sql: string; bindings?: unknown[] }) => statements.push({ sql: query.sql, bindings: query.bindings ?? [] }));
+    store = sql;
+  }
   const token = randomBytes(24).toString("base64url");
   const app = createApp({
     server: { ...config.server, allowFrom: [] },
@@ -57,7 +70,7 @@ export async function preview(config: BridgeConfig, mapping: CompiledMapping, re
       body: request.body === undefined ? undefined : JSON.stringify(request.body),
     });
     const text = await response.text();
-    return { request, status: response.status, response: text ? JSON.parse(text) : undefined, statements };
+    return { request, status: response.status, response: text ? JSON.parse(text) : undefined, statements, ...(config.store.engine === "rest" && { calls }) };
   } finally {
     server.close();
     await store.close();
@@ -65,8 +78,18 @@ export async function preview(config: BridgeConfig, mapping: CompiledMapping, re
 }
 
 export function formatPreview(result: PreviewResult): string {
-  const lines = [`${result.request.method} ${result.request.path} -> ${result.status}`, "", "Statements, in order (all rolled back):"];
-  result.statements.forEach((s, i) => lines.push(`${String(i + 1).padStart(3)}. ${s.sql}`, `     ${JSON.stringify(s.bindings)}`));
+  const lines = [`${result.request.method} ${result.request.path} -> ${result.status}`, ""];
+  if (result.calls) {
+    lines.push("Calls to BIS's API, in order (reads made, writes not sent):");
+    result.calls.forEach((c, i) => {
+      const query = c.params ? `?${new URLSearchParams(Object.entries(c.params).map(([k, v]) => [k, String(v)]))}` : "";
+      lines.push(`${String(i + 1).padStart(3)}. ${c.method} ${c.path}${query}${c.sent ? "" : "   (not sent)"}`);
+      if (c.body !== undefined) lines.push(`     ${JSON.stringify(c.body)}`);
+    });
+  } else {
+    lines.push("Statements, in order (all rolled back):");
+    result.statements.forEach((s, i) => lines.push(`${String(i + 1).padStart(3)}. ${s.sql}`, `     ${JSON.stringify(s.bindings)}`));
+  }
   lines.push("", "Response:", JSON.stringify(result.response, null, 2), "");
   return lines.join("\n");
 }

@@ -15,8 +15,7 @@ export type StoreConfig = SqlStoreConfig | RestStoreConfig;
 export function openUserStore(config: StoreConfig, model: UserTableModel, api: ApiModel | undefined, options: Partial<SqlStoreOptions> = {}): UserStore {
   if (config.engine === "rest") {
     if (!api) throw new Error("store.engine rest needs a mapping with an api: section (see docs/rest-backend.md)");
-    if (options.dryRun) throw new Error("dryRun is not available with store.engine rest yet; rehearse against a test BIS API instead");
-    return createRestUserStore(config, model, api);
+    return createRestUserStore(config, model, api, { dryRun: options.dryRun });
   }
   if (api) throw new Error(`the mapping describes a REST API (api:), but store.engine is ${config.engine}; use engine: rest, or a mapping with user:`);
   return createSqlUserStore(config, model, options);
@@ -24,6 +23,6 @@ export function openUserStore(config: StoreConfig, model: UserTableModel, api: A
 
 /** The SQL store config, for the commands that read BIS's tables themselves (check, introspect, preview). */
 export function requireSqlStore(config: StoreConfig, command: string): SqlStoreConfig {
-  if (config.engine === "rest") throw new Error(`${command} reads BIS's tables; with store.engine rest, use replay against a bridge on a test BIS API instead`);
+  if (config.engine === "rest") throw new Error(`${command} reads BIS's tables; with store.engine rest, rehearse with preview, dryRun or replay (docs/rest-backend.md)`);
   return config;
 }

@@ -55,6 +55,13 @@ export class ApiRecordCodec {
     };
   }
 
+  /** A copy of the record holding this key. */
+  withKey(record: ApiRecord, id: string): ApiRecord {
+    const copy = structuredClone(record);
+    writePath(copy, this.api.key, this.key(id) ?? id);
+    return copy;
+  }
+
   /** The given fields as a (nested) record: references in the key's type. */
   toRecord(fields: Readonly<Record<string, ColumnValue>>, only?: Iterable<string>): ApiRecord {
     const record: ApiRecord = {};

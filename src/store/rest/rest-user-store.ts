@@ -9,32 +9,60 @@ import type { UserTableModel } from "../store-model.js";
 import { BackendValidationError, DeleteRefusedError, DuplicateEmailError, MissingReferenceError, StoreError } from "../store-errors.js";
 import type { UserPage, UserQuery } from "../user-query.js";
 import type { CreateResult, DeleteMode, DuplicatePolicy, MatchColumn, UserStore, UserUpdater } from "../user-store.js";
-import { ApiClient, type ApiAnswer, type ApiRequest } from "./api-client.js";
+import { ApiClient, type ApiAnswer, type ApiRequest, type CallOptions } from "./api-client.js";
 import { searchParameter, type ApiCall, type ApiModel } from "./api-model.js";
 import { matches, planLookups } from "./api-query.js";
 import { ApiRecordCodec, readPath, type ApiRecord } from "./api-record.js";
 import { KeyedLock } from "./keyed-lock.js";
 import type { RestStoreConfig } from "./rest-config.js";
 
+/** The id a dry run's create answers with: nothing was created, so there is no real one. */
+const DRY_RUN_ID = "0";
+
 /** More users than this for one search value is not a lookup any more; the rest is not read. */
 const MAX_SEARCH_RESULTS = 1000;
 
-export function createRestUserStore(config: RestStoreConfig, model: UserTableModel, api: ApiModel): RestUserStore {
-  return new RestUserStore(config, model, api);
+export interface RestStoreOptions {
+  /** Reads go to BIS; writes are not sent, only reported to the call listeners and answered as BIS would. */
+  readonly dryRun?: boolean;
+}
+
+/** One call the store made (or, in a dry run, would have made) to BIS's API. */
+export interface ApiCallRecord extends ApiRequest {
+  readonly sent: boolean;
+}
+
+export function createRestUserStore(config: RestStoreConfig, model: UserTableModel, api: ApiModel, options: RestStoreOptions = {}): RestUserStore {
+  return new RestUserStore(config, model, api, options);
 }
 
 export class RestUserStore implements UserStore {
   readonly #client: ApiClient;
   readonly #codec: ApiRecordCodec;
   readonly #locks = new KeyedLock();
+  readonly #listeners: ((call: ApiCallRecord) => void)[] = [];
 
   constructor(
     config: RestStoreConfig,
     private readonly model: UserTableModel,
     private readonly api: ApiModel,
+    private readonly options: RestStoreOptions = {},
   ) {
     this.#client = new ApiClient(config);
     this.#codec = new ApiRecordCodec(model, api);
+  }
+
+  /** Hears every call to BIS's API, in order (preview and the dry run's log). */
+  onCall(listener: (call: ApiCallRecord) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  /** Every call goes through here; in a dry run a write is not sent but answered by `simulate`, as BIS would. */
+  async #call(request: ApiRequest, options: CallOptions, simulate?: () => ApiAnswer): Promise<ApiAnswer> {
+    const sent = !(this.options.dryRun && request.method !== "GET");
+    for (const listener of this.#listeners) listener({ ...request, sent });
+    if (!sent) return simulate ? simulate() : { status: 204, data: undefined };
+    return this.#client.call(request, options);
   }
 
   async get(id: string): Promise<BisUser | undefined> {
@@ -69,8 +97,9 @@ export class RestUserStore implements UserStore {
         if (taken.length > 0) return this.#existing(policy, String(user.fields[match.column]), taken.map((u) => u.id), user, deadline, match.column);
       }
       await this.#checkReferences(user.fields, this.model.selfReferences, deadline);
-      const answer = await this.#client.call(
-        { method: "POST", path: this.api.users, body: this.#codec.toRecord(user.fields) },
+      const body = this.#codec.toRecord(user.fields);
+      const answer = await this.#call(
+        { method: "POST", path: this.api.users, body },
         {
           deadline,
           idempotent: false,
@@ -80,6 +109,7 @@ export class RestUserStore implements UserStore {
             return made.length > 0 ? { status: 201, data: made[0] } : undefined;
           },
         },
+        () => ({ status: 201, data: this.#codec.withKey(body, DRY_RUN_ID) }),
       );
       const duplicate = this.api.create.duplicate;
       if (answer.status === duplicate.status) {
@@ -104,7 +134,7 @@ export class RestUserStore implements UserStore {
     return this.#locks.run(`id:${id}`, async () => {
       const deadline = this.#client.deadline();
       const path = this.#userPath(key);
-      const answer = await this.#client.call(
+      const answer = await this.#call(
         { method: "DELETE", path },
         {
           deadline,
@@ -112,6 +142,7 @@ export class RestUserStore implements UserStore {
           // A DELETE whose answer was lost and a user now gone: that DELETE made it.
           beforeRetry: async () => ((await this.#read(id, deadline)) === undefined ? { status: 204, data: undefined } : undefined),
         },
+        () => ({ status: 204, data: undefined }),
       );
       if (answer.status === 404) return false;
       if (answer.status === this.api.delete.refused) throw new DeleteRefusedError(describeRefusal(answer.data, this.api.delete.reason));
@@ -148,23 +179,23 @@ export class RestUserStore implements UserStore {
       const path = this.#userPath(key);
       const patch = this.#codec.toRecord(next.fields, this.api.update.method === "PATCH" ? changed : this.model.columns.filter((c) => c !== activation?.field));
       const body = this.api.update.method === "PATCH" ? patch : deepMerge(current, patch);
-      const answer = await this.#client.call({ method: this.api.update.method, path, body }, { deadline, idempotent: true });
+      const answer = await this.#call({ method: this.api.update.method, path, body }, { deadline, idempotent: true }, () => ({ status: 200, data: deepMerge(current, body) }));
       if (answer.status === 404) return undefined;
       record = this.#record(answer, this.api.update.method, path);
     }
     if (activation && !sameValue(before.fields[activation.field], next.fields[activation.field])) {
       const disable = sameValue(next.fields[activation.field], activation.inactive);
-      record = await this.#activate(key, disable ? activation.deactivate : activation.reactivate, next, activation.field, deadline);
+      record = await this.#activate(key, disable ? activation.deactivate : activation.reactivate, record, next, activation.field, deadline);
     }
     return this.#codec.toUser(record);
   }
 
   /** The API's own (de)activation call; before it is repeated, the user's state says whether it was made. */
-  async #activate(key: string | number, call: ApiCall, next: BisUserFields, field: string, deadline: number): Promise<ApiRecord> {
+  async #activate(key: string | number, call: ApiCall, before: ApiRecord, next: BisUserFields, field: string, deadline: number): Promise<ApiRecord> {
     const path = call.path.replaceAll("{id}", encodeURIComponent(String(key)));
     const values = this.#codec.toRecord(next.fields);
     const body = call.body && fillTemplate(call.body, values);
-    const answer = await this.#client.call(
+    const answer = await this.#call(
       { method: call.method, path, body },
       {
         deadline,
@@ -174,6 +205,7 @@ export class RestUserStore implements UserStore {
           return now && sameValue(readPath(now, field) as ColumnValue, next.fields[field]) ? { status: 200, data: now } : undefined;
         },
       },
+      () => ({ status: 200, data: deepMerge(before, this.#codec.toRecord(next.fields, [field])) }),
     );
     if (answer.data && typeof answer.data === "object" && readPath(answer.data, this.api.key) !== undefined) return this.#record(answer, call.method, path);
     this.#expect(answer, call.method, path);
@@ -202,7 +234,7 @@ export class RestUserStore implements UserStore {
     const key = this.#codec.key(id);
     if (key === undefined) return undefined;
     const path = this.#userPath(key);
-    const answer = await this.#client.call({ method: "GET", path }, { deadline, idempotent: true });
+    const answer = await this.#call({ method: "GET", path }, { deadline, idempotent: true });
     if (answer.status === 404) return undefined;
     return this.#record(answer, "GET", path);
   }
@@ -259,7 +291,7 @@ export class RestUserStore implements UserStore {
     const paging = this.api.list.paging;
     const window = paging.style === "page" ? { [paging.page]: offset / size + paging.first, [paging.size]: size } : { [paging.offset]: offset, [paging.limit]: size };
     const request: ApiRequest = { method: "GET", path: this.api.users, params: { ...params, ...window } };
-    const answer = await this.#client.call(request, { deadline, idempotent: true });
+    const answer = await this.#call(request, { deadline, idempotent: true });
     this.#expect(answer, "GET", this.api.users);
     const items = this.api.list.items ? readPath(answer.data, this.api.list.items) : answer.data;
     if (!Array.isArray(items)) throw new StoreError(`BIS API GET ${this.api.users}: the answer has no list at ${this.api.list.items ?? "its top level"} (see api.list.items)`);
