@@ -6,7 +6,10 @@ import { checkReferences } from "../mapping/reference-check.js";
 import { sqlReferenceData } from "../store/sql/reference-data.js";
 import { starterMapping } from "../mapping/starter-mapping.js";
 import { comparesCaseSensitively, readDatabaseSchema } from "../store/sql/introspection/database-schema.js";
-import { requireSqlStore } from "../store/open-store.js";
+import { checkApi } from "../mapping/api-check.js";
+import { requireApiMapping, requireSqlStore } from "../store/open-store.js";
+import type { RestStoreConfig } from "../store/rest/rest-config.js";
+import { createRestUserStore } from "../store/rest/rest-user-store.js";
 import { createSqlUserStore } from "../store/sql/sql-user-store.js";
 import { buildKnexConfig } from "../store/sql/sql-config.js";
 import knexFactory from "knex";
@@ -15,6 +18,7 @@ import knexFactory from "knex";
 const MAX_DUPLICATES_REPORTED = 1000;
 
 export async function checkAgainstDatabase(config: BridgeConfig, mapping: CompiledMapping): Promise<Finding[]> {
+  if (config.store.engine === "rest") return checkAgainstApi(config.store, mapping);
   const sql = requireSqlStore(config.store, "check");
   const store = createSqlUserStore(sql, mapping.model);
   try {
@@ -38,8 +42,18 @@ export async function checkAgainstDatabase(config: BridgeConfig, mapping: Compil
   }
 }
 
+/** A REST store: the api: section against the records and searches BIS's API answers. */
+async function checkAgainstApi(config: RestStoreConfig, mapping: CompiledMapping): Promise<Finding[]> {
+  const store = createRestUserStore(config, mapping.model, requireApiMapping(mapping));
+  try {
+    return checkApi(mapping, await store.probe());
+  } finally {
+    await store.close();
+  }
+}
+
 export function formatFindings(findings: readonly Finding[]): string {
-  if (findings.length === 0) return "The mapping fits the database: no findings.\n";
+  if (findings.length === 0) return "The mapping fits BIS: no findings.\n";
   const lines = findings.map((f) => `${f.level.toUpperCase().padEnd(7)} ${f.subject}: ${f.message}${f.fix ? `\n        fix: ${f.fix}` : ""}`);
   const errors = findings.filter((f) => f.level === "error").length;
   return `${lines.join("\n")}\n\n${errors} error(s), ${findings.length - errors} warning(s)\n`;

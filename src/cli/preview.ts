@@ -13,6 +13,7 @@ import type { CompiledMapping } from "../mapping/compiled-mapping.js";
 import { createAuditTrail } from "../ops/audit-trail.js";
 import { createMetrics } from "../ops/metrics.js";
 import { ensureDemoDatabase } from "../store/sql/demo-database.js";
+import { requireApiMapping } from "../store/open-store.js";
 import { createRestUserStore, type ApiCallRecord } from "../store/rest/rest-user-store.js";
 import { createSqlUserStore } from "../store/sql/sql-user-store.js";
 import type { UserStore } from "../store/user-store.js";
@@ -40,8 +41,7 @@ export async function preview(config: BridgeConfig, mapping: CompiledMapping, re
   const calls: ApiCallRecord[] = [];
   let store: UserStore;
   if (config.store.engine === "rest") {
-    if (!mapping.api) throw new Error("store.engine rest needs a mapping with an api: section (see docs/rest-backend.md)");
-    const rest = createRestUserStore(config.store, mapping.model, mapping.api, { dryRun: true });
+    const rest = createRestUserStore(config.store, mapping.model, requireApiMapping(mapping), { dryRun: true });
     rest.onCall((call) => calls.push(call));
     store = rest;
   } else {

@@ -48,6 +48,8 @@ export interface BisRestOptions {
   readonly auth: { readonly kind: "apiKey"; readonly key: string } | { readonly kind: "oauth"; readonly clientId: string; readonly clientSecret: string; readonly tokenSeconds: number };
   /** Requests per second per client before 429 (the reference API's limit is 10). */
   readonly rateLimit?: number;
+  /** Match ?email= exactly, as some installs' APIs do (the reference API ignores case). */
+  readonly exactEmailSearch?: boolean;
 }
 
 export class BisRestServer {
@@ -148,7 +150,7 @@ export class BisRestServer {
   #list(req: Request, res: Response): void {
     const { email, employeeNumber, externalRef } = req.query as Record<string, string | undefined>;
     let items = [...this.employees.values()].sort((a, b) => a.employeeId - b.employeeId);
-    if (email !== undefined) items = items.filter((e) => e.email.toLowerCase() === email.toLowerCase());
+    if (email !== undefined) items = items.filter((e) => (this.options.exactEmailSearch ? e.email === email : e.email.toLowerCase() === email.toLowerCase()));
     if (employeeNumber !== undefined) items = items.filter((e) => e.employeeNumber === employeeNumber);
     if (externalRef !== undefined) items = items.filter((e) => e.externalRef === externalRef);
     const total = items.length;

@@ -4,6 +4,7 @@
  * are matched by e-mail first and after BIS's own duplicate answer, and a POST whose answer was
  * lost is retried only once a lookup shows it did not happen; updates send only what changed.
  */
+import { randomUUID } from "node:crypto";
 import type { BisUser, BisUserFields, ColumnValue } from "../bis-user.js";
 import type { UserTableModel } from "../store-model.js";
 import { BackendValidationError, DeleteRefusedError, DuplicateEmailError, MissingReferenceError, StoreError } from "../store-errors.js";
@@ -15,6 +16,16 @@ import { matches, planLookups } from "./api-query.js";
 import { ApiRecordCodec, readPath, type ApiRecord } from "./api-record.js";
 import { KeyedLock } from "./keyed-lock.js";
 import type { RestStoreConfig } from "./rest-config.js";
+
+/** How many records `probe` reads to compare the mapping's fields with. */
+const PROBE_SIZE = 20;
+
+export interface ApiProbe {
+  readonly sample: readonly ApiRecord[];
+  readonly total?: number;
+  /** Per search parameter: the sample value tried (none when no sampled record has one), and whether it found its record. */
+  readonly searches: readonly { readonly field: string; readonly param: string; readonly value?: string; readonly found?: boolean; readonly ignored?: boolean; readonly foundInUpperCase?: boolean }[];
+}
 
 /** The id a dry run's create answers with: nothing was created, so there is no real one. */
 const DRY_RUN_ID = "0";
@@ -149,6 +160,30 @@ export class RestUserStore implements UserStore {
       this.#expect(answer, "DELETE", path);
       return true;
     });
+  }
+
+  /**
+   * For `check`: the first records BIS answers, and whether each search parameter finds a
+   * record by its own value (the e-mail's also in upper case). Reads only.
+   */
+  async probe(): Promise<ApiProbe> {
+    const deadline = this.#client.deadline();
+    const page = await this.#list({}, 0, Math.min(PROBE_SIZE, this.api.list.paging.maxSize), deadline);
+    const searches: ApiProbe["searches"][number][] = [];
+    for (const [field, param] of Object.entries(this.api.search)) {
+      const record = page.items.find((r) => readPath(r, field) !== undefined && readPath(r, field) !== null && readPath(r, field) !== "");
+      if (!record) {
+        searches.push({ field, param });
+        continue;
+      }
+      const value = String(readPath(record, field));
+      const id = readPath(record, this.api.key);
+      const finds = async (v: string) => (await this.#search(param, v, deadline)).some((r) => readPath(r, this.api.key) === id);
+      // An API that ignores an unknown parameter answers every user, whatever the value.
+      const ignored = (await this.#search(param, `no-such-${randomUUID()}`, deadline)).length > 0;
+      searches.push({ field, param, value, found: await finds(value), ignored, ...(field === this.api.email && { foundInUpperCase: await finds(value.toUpperCase()) }) });
+    }
+    return { sample: page.items, total: page.total, searches };
   }
 
   async ping(): Promise<void> {
