@@ -5,11 +5,13 @@
  * update, re-checked inside its transaction, and one audit line (who = "job:termination-dates").
  */
 import { randomUUID } from "node:crypto";
-import type { CompiledMapping } from "../mapping/compiled-mapping.js";
+import type { CompiledMapping, MappedAttribute } from "../mapping/compiled-mapping.js";
+import { decodeValue, encodeValue } from "../mapping/value-codec.js";
 import type { AuditTrail } from "../ops/audit-trail.js";
 import type { Logger } from "../ops/logger.js";
 import { URN } from "../scim/schema-urns.js";
 import type { BisUser } from "../store/bis-user.js";
+import { UnsupportedQueryError } from "../store/store-errors.js";
 import type { Condition, Field } from "../store/user-query.js";
 import type { UserStore } from "../store/user-store.js";
 import type { Job } from "./scheduler.js";
@@ -28,30 +30,39 @@ export interface TerminationDeps {
 }
 
 type ColumnField = Extract<Field, { kind: "column" }>;
+type ColumnAttribute = MappedAttribute & { readonly field: ColumnField };
 
 /** The mapped column of a SCIM attribute, or undefined when the mapping does not map it to one. */
-function columnOf(mapping: CompiledMapping, schema: string, attribute: string): ColumnField | undefined {
+function columnOf(mapping: CompiledMapping, schema: string, attribute: string): ColumnAttribute | undefined {
   const found = mapping.attributes.find((a) => a.target.schema === schema && a.target.attribute === attribute && !a.target.subAttribute);
-  return found?.field.kind === "column" ? found.field : undefined;
+  return found?.field.kind === "column" ? (found as ColumnAttribute) : undefined;
 }
 
-const isTrue = (value: unknown) => value === true || value === 1 || value === "1";
+/** Dates kept as text in a format like DD.MM.YYYY do not sort as dates, so BIS cannot select the past ones. */
+const SORTABLE_FORMAT = /^YYYY-MM-DD/;
 
 /** Disables every active user whose termination date is before today; returns how many. */
 export async function disableTerminatedUsers(deps: TerminationDeps): Promise<number> {
   const mapping = deps.mapping();
-  const termination = columnOf(mapping, URN.bisUser, "terminationdate");
-  const active = columnOf(mapping, URN.user, "active");
-  if (!termination || !active) {
+  const terminationAttribute = columnOf(mapping, URN.bisUser, "terminationdate");
+  const activeAttribute = columnOf(mapping, URN.user, "active");
+  if (!terminationAttribute || !activeAttribute) {
     deps.logger.warn("termination-dates job: the mapping maps no terminationdate or active column; nothing to do");
     return 0;
   }
+  if (terminationAttribute.entry.dateFormat && !SORTABLE_FORMAT.test(terminationAttribute.entry.dateFormat)) {
+    deps.logger.warn("termination-dates job: the termination date is kept as text that does not sort as a date; nothing to do", { dateFormat: terminationAttribute.entry.dateFormat });
+    return 0;
+  }
+  const [termination, active] = [terminationAttribute.field, activeAttribute.field];
   const today = deps.today?.() ?? new Date().toISOString().slice(0, 10);
+  // Values as BIS keeps them: the date in the column's format, the flag as its value map says (Y/N, ACTIVE/INACTIVE).
+  const isActive = (value: unknown) => decodeValue(activeAttribute.entry, value) === true;
   const where: Condition = {
     kind: "and",
     conditions: [
-      { kind: "compare", field: termination, op: "lt", value: today, ignoreCase: false },
-      { kind: "compare", field: active, op: "eq", value: true, ignoreCase: false },
+      { kind: "compare", field: termination, op: "lt", value: encodeValue(terminationAttribute.entry, today), ignoreCase: false },
+      { kind: "compare", field: active, op: "eq", value: encodeValue(activeAttribute.entry, true), ignoreCase: false },
     ],
   };
   const store = deps.store();
@@ -60,7 +71,15 @@ export async function disableTerminatedUsers(deps: TerminationDeps): Promise<num
   let failed = 0;
   // Disabled users leave the result, so read from the start each time, past the failures.
   for (;;) {
-    const page = await store.find({ where, offset: failed, limit: PAGE });
+    let page;
+    try {
+      page = await store.find({ where, offset: failed, limit: PAGE });
+    } catch (error) {
+      if (!(error instanceof UnsupportedQueryError)) throw error;
+      // BIS's REST API finds users by exact values only, not by a date range.
+      deps.logger.warn("termination-dates job: this backend cannot select users by termination date; nothing to do", { reason: error.message });
+      return 0;
+    }
     if (page.users.length === 0) break;
     for (const candidate of page.users) {
       try {
@@ -69,10 +88,11 @@ export async function disableTerminatedUsers(deps: TerminationDeps): Promise<num
           old = current.fields[active.column];
           const ends = current.fields[termination.column];
           // Re-checked under the write lock: Entra may have changed the user since the read.
-          if (!isTrue(old) || ends === null || String(ends).slice(0, 10) >= today) return current;
-          return { ...current, fields: { ...current.fields, [active.column]: false } };
+          const endDate = decodeValue(terminationAttribute.entry, ends);
+          if (!isActive(old) || typeof endDate !== "string" || endDate.slice(0, 10) >= today) return current;
+          return { ...current, fields: { ...current.fields, [active.column]: encodeValue(activeAttribute.entry, false) } };
         });
-        if (result && isTrue(old) && !isTrue(result.fields[active.column])) {
+        if (result && isActive(old) && !isActive(result.fields[active.column])) {
           disabled += 1;
           deps.audit.record({
             who: WHO,

@@ -4,6 +4,8 @@ import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTestDatabase, describeEachEngine, type TestDatabase } from "../support/databases.js";
 import { entraUser, startTestBridge, type TestBridge } from "../support/bridge-harness.js";
+import { mappingVariant } from "../support/mapping-variant.js";
+import { WIDE, WIDE_SCHEMA } from "../fixtures/wide/second-schema.js";
 
 const BIS = "urn:ietf:params:scim:schemas:extension:BIS:2.0:User";
 const jobs = { terminationDates: { enabled: true, schedule: "0 0 0 1 1 *" } };
@@ -58,5 +60,45 @@ describeEachEngine("termination-dates job", (engine) => {
     expect(disables).toEqual([
       expect.objectContaining({ who: "job:termination-dates", bisId: past, result: "success", changes: [{ attribute: "active", old: true, new: false }] }),
     ]);
+  });
+});
+
+// The second schema keeps the active flag as Y/N text and dates as text (char(10) hired_on stands in for a leaving date): the job
+// selects and writes them as the mapping says, and leaves alone a date format that does not sort.
+describeEachEngine("termination-dates job on a Y/N flag and a text date", (engine) => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase(engine, { schema: WIDE_SCHEMA });
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  const wideWith = (terminationdate: string) =>
+    mappingVariant((yaml) => `${yaml.trimEnd()}\n  - { scim: '${BIS}:terminationdate', column: hired_on, valueType: date${terminationdate} }\n`, path.join(WIDE, "mapping.yaml"));
+
+  it("disables the users whose date has passed by writing N, and never touches a DD.MM.YYYY date it cannot compare", async () => {
+    const bridge = await startTestBridge({ store: db.config, mapping: wideWith(""), jobs });
+    try {
+      const create = async (email: string, terminationdate: string) =>
+        (await bridge.request("POST", "/Users", entraUser(email, { [BIS]: { terminationdate } }))).body.id as string;
+      const left = await create("left.yn@contoso.com", "2021-06-30T00:00:00Z");
+      const staying = await create("staying.yn@contoso.com", "2999-12-31T00:00:00Z");
+      expect(await bridge.scheduler.runNow("termination-dates")).toBe("success");
+      const flags = Object.fromEntries((await db.knex("hr_people").select("person_no", "enabled_flag")).map((r: { person_no: number; enabled_flag: string }) => [String(r.person_no), r.enabled_flag]));
+      expect({ left: flags[left], staying: flags[staying] }).toEqual({ left: "N", staying: "Y" });
+    } finally {
+      await bridge.close();
+    }
+
+    const formatted = await startTestBridge({ store: db.config, mapping: wideWith(", dateFormat: DD.MM.YYYY"), jobs });
+    try {
+      const id = (await formatted.request("POST", "/Users", entraUser("left.formatted@contoso.com", { [BIS]: { terminationdate: "2021-06-30T00:00:00Z" } }))).body.id;
+      expect(await formatted.scheduler.runNow("termination-dates")).toBe("success");
+      expect((await db.knex("hr_people").where("person_no", Number(id)).first()).enabled_flag).toBe("Y");
+      expect(formatted.logs.entries.some((e) => String(e.message).includes("does not sort as a date"))).toBe(true);
+    } finally {
+      await formatted.close();
+    }
   });
 });
