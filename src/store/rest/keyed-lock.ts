@@ -17,4 +17,10 @@ export class KeyedLock {
       if (this.#tails.get(key) === tail) this.#tails.delete(key);
     }
   }
+
+  /** Runs `work` holding every key, taken in the order given. */
+  async runAll<T>(keys: readonly string[], work: () => Promise<T>): Promise<T> {
+    if (keys.length === 0) return work();
+    return this.run(keys[0], () => this.runAll(keys.slice(1), work));
+  }
 }

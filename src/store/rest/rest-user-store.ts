@@ -99,7 +99,12 @@ export class RestUserStore implements UserStore {
 
   async create(user: BisUserFields, policy: DuplicatePolicy, matchOn: readonly MatchColumn[] = []): Promise<CreateResult> {
     const email = String(user.fields[this.model.emailColumn] ?? "");
-    return this.#locks.run(`email:${email.toLowerCase()}`, async () => {
+    // One e-mail, and each value matched on, is created one at a time: keys taken in one order, so never crossed.
+    const keys = [
+      `email:${email.toLowerCase()}`,
+      ...matchOn.map((m) => `match:${m.column}:${String(user.fields[m.column] ?? "")[m.ignoreCase ? "toLowerCase" : "toString"]()}`),
+    ];
+    return this.#locks.runAll(keys, async () => {
       const deadline = this.#client.deadline();
       const existing = await this.#byEmail(email, deadline);
       if (existing.length > 0) return this.#existing(policy, email, existing.map((u) => u.id), user, deadline);
