@@ -12,7 +12,7 @@ import { tokenCheck } from "../../src/http/bearer-auth.js";
 import { entraUser, startTestBridge, TEST_TOKEN, type TestBridge } from "../support/bridge-harness.js";
 import { createTestDatabase, dumpTables, type TestDatabase } from "../support/databases.js";
 import { REFERENCE_MAPPING } from "../support/paths.js";
-import { startBridgeProcess } from "./support/bridge-process.js";
+import { startBridgeProcess } from "../support/bridge-process.js";
 import { rawRequest } from "./support/raw-http.js";
 import { recordCases } from "./support/results.js";
 

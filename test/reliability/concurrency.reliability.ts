@@ -10,7 +10,7 @@ import { createTestDatabase, engineAvailable, type TestDatabase } from "../suppo
 import { REST_REFERENCE_MAPPING } from "../support/paths.js";
 import { API_KEY, restStoreConfig } from "../support/rest-backend.js";
 import { checkBis } from "./support/bis-invariants.js";
-import { scim, startBridgeProcess, writeBridgeConfig, type BridgeProcess } from "./support/bridge-process.js";
+import { scim, startBridgeProcess, writeBridgeConfig, type BridgeProcess } from "../support/bridge-process.js";
 import { recordCases, recordFault } from "./support/results.js";
 
 const DOMAIN = "@race.rel.contoso.com";

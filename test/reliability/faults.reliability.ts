@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { entraUser } from "../support/bridge-harness.js";
 import { createTestDatabase, engineAvailable, type TestDatabase } from "../support/databases.js";
 import { checkBis, lostCreates } from "./support/bis-invariants.js";
-import { scim, startBridgeProcess, writeBridgeConfig, type BridgeProcess } from "./support/bridge-process.js";
+import { scim, startBridgeProcess, writeBridgeConfig, type BridgeProcess } from "../support/bridge-process.js";
 import { recordCases, recordFault } from "./support/results.js";
 import { TcpProxy, throughProxy } from "./support/tcp-proxy.js";
 

@@ -1,7 +1,7 @@
 /**
  * Soak: mixed Entra traffic at a fixed rate over two bridge processes on one database, with
  * each process's memory sampled from /metrics right after a forced full GC (SIGUSR2, see
- * support/gc-on-signal.cjs). No request may fail, and neither the live heap nor RSS may show a
+ * test/support/gc-on-signal.cjs). No request may fail, and neither the live heap nor RSS may show a
  * least-squares growth trend (after warm-up) beyond the bound.
  * CI runs 75 s; `npm run test:reliability -- --soak` runs 10 minutes (RELIABILITY_SOAK_SECONDS).
  */
@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { entraUser } from "../support/bridge-harness.js";
 import { createTestDatabase, engineAvailable, type TestDatabase } from "../support/databases.js";
 import { checkBis } from "./support/bis-invariants.js";
-import { scim, startBridgeProcess, writeBridgeConfig, type BridgeProcess } from "./support/bridge-process.js";
+import { scim, startBridgeProcess, writeBridgeConfig, type BridgeProcess } from "../support/bridge-process.js";
 import { recordCases, recordFault, recordFigure } from "./support/results.js";
 
 const SECONDS = Number(process.env.RELIABILITY_SOAK_SECONDS ?? 75);

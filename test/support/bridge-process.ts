@@ -7,8 +7,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { stringify } from "yaml";
-import { REFERENCE_MAPPING, ROOT } from "../../support/paths.js";
-import { TEST_TOKEN } from "../../support/bridge-harness.js";
+import { REFERENCE_MAPPING, ROOT } from "./paths.js";
+import { TEST_TOKEN } from "./bridge-harness.js";
 
 export interface BridgeProcess {
   readonly child: ChildProcess;
