@@ -11,7 +11,8 @@ type RequestBody = BridgeRequest extends infer R ? (R extends BridgeRequest ? Om
 export interface BridgeHandle {
   readonly scimUrl: string;
   readonly token: string;
-  counters(): Promise<{ queries: number; maxRssKb: number }>;
+  /** Statements run, peak RSS, and CPU time (user + system) the bridge process has used. */
+  counters(): Promise<{ queries: number; maxRssKb: number; cpuMs: number }>;
   /** The statements the bridge runs while `work` runs. */
   capture(work: () => Promise<void>): Promise<CapturedStatement[]>;
   stop(): Promise<void>;

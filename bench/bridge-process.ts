@@ -11,6 +11,7 @@ import winston from "winston";
 import { startBridge } from "../src/bridge.js";
 import { configSchema } from "../src/config/config-schema.js";
 import { createLogger } from "../src/ops/logger.js";
+import { SqlUserStore } from "../src/store/sql/sql-user-store.js";
 import type { BridgeReply, BridgeRequest, CapturedStatement } from "./bridge-protocol.js";
 
 export const BENCH_TOKEN = "bench-token-0123456789abcdef";
@@ -28,6 +29,7 @@ const config = configSchema.parse({
 const logger = createLogger({ level: "info", format: "json", transports: [new winston.transports.File({ filename: join(dir, "bridge.log") })] });
 const bridge = await startBridge(config, { logger });
 
+if (!(bridge.store instanceof SqlUserStore)) throw new Error("the bench measures the SQL store; the bridge opened another");
 let queries = 0;
 let capture: CapturedStatement[] | undefined;
 bridge.store.db.on("query", (query: { sql: string; bindings?: unknown[] }) => {
@@ -39,8 +41,10 @@ const send = (reply: BridgeReply) => process.send!(reply);
 
 process.on("message", async (request: BridgeRequest) => {
   switch (request.type) {
-    case "counters":
-      return send({ id: request.id, type: "counters", queries, maxRssKb: process.resourceUsage().maxRSS });
+    case "counters": {
+      const cpu = process.cpuUsage();
+      return send({ id: request.id, type: "counters", queries, maxRssKb: process.resourceUsage().maxRSS, cpuMs: (cpu.user + cpu.system) / 1000 });
+    }
     case "capture":
       capture = [];
       return send({ id: request.id, type: "ok" });

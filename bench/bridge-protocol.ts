@@ -13,7 +13,7 @@ export type BridgeRequest = { readonly id: number } & (
 
 export type BridgeReply = { readonly id: number } & (
   | { readonly type: "ready"; readonly scimUrl: string; readonly token: string }
-  | { readonly type: "counters"; readonly queries: number; readonly maxRssKb: number }
+  | { readonly type: "counters"; readonly queries: number; readonly maxRssKb: number; readonly cpuMs: number }
   | { readonly type: "captured"; readonly statements: CapturedStatement[] }
   | { readonly type: "ok" }
 );

@@ -19,6 +19,8 @@ export interface DirectPhaseResult {
   readonly requestsPerSecond: number;
   readonly latency: LatencySummary;
   readonly queriesPerRequest: number;
+  /** CPU time (user + system) of this process per operation: knex and the driver, not the database. */
+  readonly cpuMsPerRequest: number;
 }
 
 type Db = Knex | Knex.Transaction;
@@ -72,6 +74,7 @@ export async function runDirectPhase(
   const count = () => (queries += 1);
   db.knex.on("query", count);
   const samples: number[] = [];
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const end = started + options.durationSeconds * 1000;
   const worker = async () => {
@@ -83,6 +86,7 @@ export async function runDirectPhase(
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   db.knex.off("query", count);
   return {
     operation,
@@ -91,5 +95,6 @@ export async function runDirectPhase(
     requestsPerSecond: samples.length / seconds,
     latency: summarise(samples),
     queriesPerRequest: queries / samples.length,
+    cpuMsPerRequest: (cpu.user + cpu.system) / 1000 / samples.length,
   };
 }

@@ -30,8 +30,9 @@ async function measured(bridge: BridgeHandle, scenario: Scenario, options: Bench
   const before = await bridge.counters();
   const phase = await runHttpPhase(bridge, scenario, { connections: options.concurrency, durationSeconds });
   const after = await bridge.counters();
-  const result = { ...phase, queriesPerRequest: (after.queries - before.queries) / Math.max(1, phase.requests) };
-  log(`    ${phase.name.padEnd(20)} ${Math.round(phase.requestsPerSecond).toString().padStart(6)} req/s  p50 ${phase.latency.p50Ms.toFixed(2)} ms  p99 ${phase.latency.p99Ms.toFixed(2)} ms  ${result.queriesPerRequest.toFixed(1)} queries/req${phase.failures ? `  FAILURES ${JSON.stringify(phase.statuses)}` : ""}`);
+  const requests = Math.max(1, phase.requests);
+  const result = { ...phase, queriesPerRequest: (after.queries - before.queries) / requests, cpuMsPerRequest: (after.cpuMs - before.cpuMs) / requests };
+  log(`    ${phase.name.padEnd(20)} ${Math.round(phase.requestsPerSecond).toString().padStart(6)} req/s  p50 ${phase.latency.p50Ms.toFixed(2)} ms  p99 ${phase.latency.p99Ms.toFixed(2)} ms  ${result.queriesPerRequest.toFixed(1)} queries/req  CPU ${result.cpuMsPerRequest.toFixed(2)} ms/req${phase.failures ? `  FAILURES ${JSON.stringify(phase.statuses)}` : ""}`);
   return result;
 }
 
@@ -98,7 +99,7 @@ async function measureSize(engine: BenchEngine, p: Prepared, flatness: FlatnessS
   for (const op of OPERATIONS) {
     await runDirectPhase(p.db, op, work[op], { concurrency: options.concurrency, durationSeconds: 1 });
     direct[op] = await runDirectPhase(p.db, op, work[op], { concurrency: options.concurrency, durationSeconds: options.durationSeconds });
-    log(`    direct ${op.padEnd(13)} ${Math.round(direct[op].requestsPerSecond).toString().padStart(6)} req/s  p50 ${direct[op].latency.p50Ms.toFixed(2)} ms  ratio ${(operations[op].latency.meanMs / direct[op].latency.meanMs).toFixed(2)}`);
+    log(`    direct ${op.padEnd(13)} ${Math.round(direct[op].requestsPerSecond).toString().padStart(6)} req/s  p50 ${direct[op].latency.p50Ms.toFixed(2)} ms  CPU ${direct[op].cpuMsPerRequest.toFixed(2)} ms/op  ratio ${(operations[op].latency.meanMs / direct[op].latency.meanMs).toFixed(2)}`);
   }
   return { engine, engineVersion: await engineVersion(p.db.knex, engine), size: p.size, seed: p.seed, flatness, cycles, operations, direct, peakRssMb: maxRssKb / 1024 };
 }

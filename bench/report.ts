@@ -7,6 +7,8 @@ import type { SeedResult } from "./seed.js";
 
 export interface MeasuredPhase extends HttpPhaseResult {
   readonly queriesPerRequest: number;
+  /** CPU time of the bridge process per request: unlike latency, barely moved by other load on the machine. */
+  readonly cpuMsPerRequest: number;
 }
 
 export interface SizeResult {
@@ -42,14 +44,15 @@ function table(header: string[], rows: (string | number)[][]): string {
 
 export function sizeSection(result: SizeResult): string {
   const phases = table(
-    ["phase (bridge over HTTP)", "req/s", "p50 ms", "p99 ms", "queries/request", "failures"],
-    [...result.cycles, ...Object.values(result.operations)].map((p) => [p.name, rate(p.requestsPerSecond), ms(p.latency.p50Ms), ms(p.latency.p99Ms), p.queriesPerRequest.toFixed(1), p.failures]),
+    ["phase (bridge over HTTP)", "req/s", "p50 ms", "p99 ms", "queries/request", "bridge CPU ms/request", "failures"],
+    [...result.cycles, ...Object.values(result.operations)].map((p) => [p.name, rate(p.requestsPerSecond), ms(p.latency.p50Ms), ms(p.latency.p99Ms), p.queriesPerRequest.toFixed(1), ms(p.cpuMsPerRequest), p.failures]),
   );
   const ratios = table(
-    ["operation", "bridge mean ms", "direct mean ms", "direct req/s", "direct p50 ms", "direct p99 ms", "direct queries", "ratio bridge/direct"],
+    ["operation", "bridge mean ms", "direct mean ms", "direct req/s", "direct p50 ms", "direct p99 ms", "direct queries", "ratio bridge/direct", "CPU ms bridge / direct"],
     (Object.keys(result.direct) as DirectOperation[]).map((op) => {
       const direct = result.direct[op];
-      return [op, ms(result.operations[op].latency.meanMs), ms(direct.latency.meanMs), rate(direct.requestsPerSecond), ms(direct.latency.p50Ms), ms(direct.latency.p99Ms), direct.queriesPerRequest.toFixed(1), overheadRatio(result, op).toFixed(2)];
+      const cpu = `${ms(result.operations[op].cpuMsPerRequest)} / ${ms(direct.cpuMsPerRequest)}`;
+      return [op, ms(result.operations[op].latency.meanMs), ms(direct.latency.meanMs), rate(direct.requestsPerSecond), ms(direct.latency.p50Ms), ms(direct.latency.p99Ms), direct.queriesPerRequest.toFixed(1), overheadRatio(result, op).toFixed(2), cpu];
     }),
   );
   const plans = result.flatness.plans.map((p) => `\`${p.detail}\`${p.rowsExamined === undefined ? "" : ` (${p.rowsExamined} rows of Users examined)`}`).join(", ");

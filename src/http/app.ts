@@ -41,6 +41,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable("x-powered-by");
   app.set("trust proxy", deps.server.trustProxy);
   app.set("query parser", "simple");
+  app.set("etag", false); // a SHA-1 of every body, for ETags the bridge does not support (ServiceProviderConfig etag: false)
 
   const baseUrl = (req: Request) =>
     (deps.server.publicUrl ?? `${req.protocol}://${req.get("host")}${deps.server.basePath}`).replace(/\/$/, "");

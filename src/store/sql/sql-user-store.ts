@@ -10,14 +10,13 @@ import type { UserPage, UserQuery } from "../user-query.js";
 import type { CreateResult, DeleteMode, DuplicatePolicy, EmailGroup, MatchColumn, PoolStats, UserStore, UserUpdater } from "../user-store.js";
 import { duplicateEmails } from "./duplicate-emails.js";
 import { applyCondition, USER_ALIAS } from "./condition-sql.js";
-import { deleteChildren, syncChildren } from "./child-rows.js";
+import { childrenAfterSync, deleteChildren, syncChildren } from "./child-rows.js";
 import { emailLockKey, liveIdsWhere, liveIdsWithEmail, matchLockKey, userLockKey } from "./email-match.js";
 import { dialectFor } from "./engines/dialects.js";
 import type { EngineDialect, WriteSession } from "./engines/engine-dialect.js";
-import { EXCLUSIVE_LOCKS } from "./engines/exclusive-lock.js";
 import { sleep } from "./engines/lock-wait.js";
 import { buildKnexConfig, type SqlStoreConfig } from "./sql-config.js";
-import { liveUsers, selectUserColumns, toBisUsers, type Db } from "./user-rows.js";
+import { liveUsers, selectUserColumns, toBisUser, toBisUsers, type Db } from "./user-rows.js";
 import {
   currentRow,
   deleteUserWithStatement,
@@ -151,7 +150,7 @@ export class SqlUserStore implements UserStore {
       }
       const key = await insertUserRow(ctx, await rowChanges(ctx, user.fields));
       await syncChildren(ctx.session.trx, this.model, key, user.children, {});
-      return { user: (await this.#load(ctx.session.trx, key))!, adopted: false };
+      return { user: await this.#written(ctx, key, childrenAfterSync(this.model, user.children, {})), adopted: false };
     });
   }
 
@@ -191,7 +190,7 @@ export class SqlUserStore implements UserStore {
   }
 
   async runExclusive(name: string, work: () => Promise<void>): Promise<boolean> {
-    const lock = await this.#read(() => EXCLUSIVE_LOCKS[this.dialect.engine](this.db, name));
+    const lock = await this.#read(() => this.dialect.tryExclusiveLock(this.db, name));
     if (!lock) return false;
     try {
       await work();
@@ -221,13 +220,13 @@ export class SqlUserStore implements UserStore {
     const childrenChanged = await syncChildren(ctx.session.trx, this.model, key, next.children, current.user.children);
     if (Object.keys(changes).length === 0 && !childrenChanged) return current.user;
     await updateUserRow(ctx, key, changes, current);
-    return (await this.#load(ctx.session.trx, key))!;
+    return this.#written(ctx, key, childrenAfterSync(this.model, next.children, current.user.children));
   }
 
   async #softDelete(ctx: WriteContext, key: number): Promise<boolean> {
     const { deletedColumn, modifiedColumn, keyColumn, table } = this.model;
     if (!deletedColumn) throw new Error("soft delete needs deletedColumn in the user table model");
-    if (!(await this.#current(ctx, key))) return false;
+    if (!(await currentRow(ctx, key))) return false;
     const stamp = modifiedColumn ? { [modifiedColumn]: this.dialect.bindTimestamp(ctx.now) } : {};
     await ctx.session.trx(table).where(keyColumn, key).update({ [deletedColumn]: this.dialect.bindBoolean(true), ...stamp });
     return true;
@@ -248,10 +247,26 @@ export class SqlUserStore implements UserStore {
     return true;
   }
 
+  /** The live user as this write finds it under its lock: its whole row and lookup names in one read, then its children. */
   async #current(ctx: WriteContext, key: number): Promise<CurrentUser | undefined> {
-    const row = await currentRow(ctx, key);
-    const user = row && (await this.#load(ctx.session.trx, key));
-    return row && user ? { row, user } : undefined;
+    const [row] = await this.#rows(ctx.session.trx, key, { wholeRow: true });
+    if (!row) return undefined;
+    const [user] = await toBisUsers(ctx.session.trx, this.model, [row]);
+    return { row, user: user! };
+  }
+
+  /**
+   * The user as this write left it: its row read back (the database's own stamps, lookup names,
+   * defaults and triggers), its child rows as the write made them, without reading them again.
+   */
+  async #written(ctx: WriteContext, key: number, children: Record<string, Record<string, string>>): Promise<BisUser> {
+    const [row] = await this.#rows(ctx.session.trx, key);
+    if (!row) throw new Error(`user ${key} is not live after its own write`);
+    return toBisUser(this.model, row, children);
+  }
+
+  #rows(db: Db, key: number, options?: { wholeRow: boolean }): Promise<Record<string, unknown>[]> {
+    return selectUserColumns(liveUsers(db, this.model, this.dialect), this.model, options).where(`${USER_ALIAS}.${this.model.keyColumn}`, key);
   }
 
   async #load(db: Db, key: number): Promise<BisUser | undefined> {
@@ -319,10 +334,15 @@ export class SqlUserStore implements UserStore {
    * committing after the client was told 503 (a retry of the request then succeeds once).
    */
   async #withinDeadline<T>(work: (deadline: Deadline) => Promise<T>): Promise<T> {
+    let error: BackendUnavailableError | undefined;
+    const deadlineMs = this.#options.deadlineMs;
     const deadline: Deadline = {
       expired: false,
       connections: new Set(),
-      error: new BackendUnavailableError(`BIS database unavailable: no answer within ${this.#options.deadlineMs} ms`),
+      // Made when needed: an Error's stack trace costs more than most calls' own work.
+      get error() {
+        return (error ??= new BackendUnavailableError(`BIS database unavailable: no answer within ${deadlineMs} ms`));
+      },
     };
     const running = work(deadline);
     let timer: NodeJS.Timeout | undefined;

@@ -28,10 +28,13 @@ export function fieldColumns(model: UserTableModel): string[] {
 const lookupAlias = (index: number) => `lookup_${index}`;
 const lookupNameAlias = (index: number) => `lookup_${index}_name`;
 
-/** Adds the selected columns and lookup joins to a query over `liveUsers`. */
-export function selectUserColumns(builder: Knex.QueryBuilder, model: UserTableModel): Knex.QueryBuilder {
+/**
+ * Adds the selected columns and lookup joins to a query over `liveUsers`. `wholeRow` selects
+ * every column of the user table (a write compares and rebinds them) beside the lookup names.
+ */
+export function selectUserColumns(builder: Knex.QueryBuilder, model: UserTableModel, options?: { wholeRow: boolean }): Knex.QueryBuilder {
   const columns = [model.keyColumn, model.createdColumn, model.modifiedColumn, ...fieldColumns(model)];
-  builder.select([...new Set(columns)].filter(Boolean).map((column) => `${USER_ALIAS}.${column}`));
+  builder.select(options?.wholeRow ? `${USER_ALIAS}.*` : [...new Set(columns)].filter(Boolean).map((column) => `${USER_ALIAS}.${column}`));
   model.lookups.forEach((lookup, index) => {
     const alias = lookupAlias(index);
     builder
@@ -43,24 +46,25 @@ export function selectUserColumns(builder: Knex.QueryBuilder, model: UserTableMo
 
 /** Turns selected rows into users, loading their children in one query per child table. */
 export async function toBisUsers(db: Db, model: UserTableModel, rows: readonly Record<string, unknown>[]): Promise<BisUser[]> {
-  const ids = rows.map((row) => String(row[model.keyColumn]));
-  const children = await readChildren(db, model, ids);
-  return rows.map((row, index) => {
-    const id = ids[index]!;
-    const fields: Record<string, ColumnValue> = {};
-    for (const column of fieldColumns(model)) fields[column] = columnValue(row[column]);
-    for (const column of model.selfReferences) fields[column] = row[column] == null ? null : String(row[column]);
-    model.lookups.forEach((lookup, lookupIndex) => {
-      fields[lookup.column] = columnValue(row[lookupNameAlias(lookupIndex)]);
-    });
-    return {
-      id,
-      fields,
-      children: children.get(id) ?? emptyChildren(model),
-      ...(model.createdColumn ? { created: timestamp(row[model.createdColumn]) } : {}),
-      ...(model.modifiedColumn ? { modified: timestamp(row[model.modifiedColumn]) } : {}),
-    };
+  const children = await readChildren(db, model, rows.map((row) => String(row[model.keyColumn])));
+  return rows.map((row) => toBisUser(model, row, children.get(String(row[model.keyColumn])) ?? emptyChildren(model)));
+}
+
+/** One selected row as a user, with children already known (read, or just written by this transaction). */
+export function toBisUser(model: UserTableModel, row: Readonly<Record<string, unknown>>, children: Children): BisUser {
+  const fields: Record<string, ColumnValue> = {};
+  for (const column of fieldColumns(model)) fields[column] = columnValue(row[column]);
+  for (const column of model.selfReferences) fields[column] = row[column] == null ? null : String(row[column]);
+  model.lookups.forEach((lookup, lookupIndex) => {
+    fields[lookup.column] = columnValue(row[lookupNameAlias(lookupIndex)]);
   });
+  return {
+    id: String(row[model.keyColumn]),
+    fields,
+    children,
+    ...(model.createdColumn ? { created: timestamp(row[model.createdColumn]) } : {}),
+    ...(model.modifiedColumn ? { modified: timestamp(row[model.modifiedColumn]) } : {}),
+  };
 }
 
 type Children = Record<string, Record<string, string>>;

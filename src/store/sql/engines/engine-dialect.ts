@@ -4,11 +4,16 @@
  */
 import type { Knex } from "knex";
 import type { SqlEngine } from "../sql-config.js";
+import type { HeldLock } from "./exclusive-lock.js";
 
 /** A write transaction plus the named locks it may take; locks end with the transaction. */
 export interface WriteSession {
   readonly trx: Knex.Transaction;
-  /** Takes these locks (sorted, each once), waiting at most the lock timeout for each. */
+  /**
+   * Takes these locks (sorted, each once), waiting at most the lock timeout for each. A write
+   * takes its first lock before it reads or writes a row: PostgreSQL sets the transaction's
+   * lock_timeout in that same statement.
+   */
   lock(keys: readonly string[]): Promise<void>;
 }
 
@@ -67,6 +72,12 @@ export interface EngineDialect {
    * for SQLite, whose calls run in-process and cannot hang on a network.
    */
   abortConnection?(connection: unknown): void;
+  /**
+   * Takes the named lock that makes one replica, of several on one database, run a scheduled
+   * job: without waiting (undefined when another holds it; that replica skips the run), held
+   * until `release()`.
+   */
+  tryExclusiveLock(db: Knex, name: string): Promise<HeldLock | undefined>;
 }
 
 /** LIKE escape character, the same on every engine (a backslash would need escaping in MariaDB). */

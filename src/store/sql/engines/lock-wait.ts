@@ -3,7 +3,8 @@ import type { Knex } from "knex";
 import { BackendUnavailableError } from "../../store-errors.js";
 import { lockOrder, type WriteOptions, type WriteSession } from "./engine-dialect.js";
 
-export type TakeLock = (trx: Knex.Transaction, key: string, timeoutMs: number) => Promise<void>;
+/** Takes one lock; `first` is true for the transaction's first lock (which may set up its timeout too). */
+export type TakeLock = (trx: Knex.Transaction, key: string, timeoutMs: number, first: boolean) => Promise<void>;
 
 /**
  * A knex transaction whose session takes transaction-scoped locks with `takeLock`
@@ -14,16 +15,14 @@ export function transactionWithLocks<T>(
   options: WriteOptions,
   takeLock: TakeLock,
   work: (session: WriteSession) => Promise<T>,
-  prepare?: (trx: Knex.Transaction) => Promise<void>,
 ): Promise<T> {
   return db.transaction(async (trx) => {
-    await prepare?.(trx);
     const taken = new Set<string>();
     return work({
       trx,
       async lock(keys) {
         for (const key of lockOrder(keys, taken)) {
-          await takeLock(trx, key, options.lockTimeoutMs);
+          await takeLock(trx, key, options.lockTimeoutMs, taken.size === 0);
           taken.add(key);
         }
       },

@@ -3,6 +3,7 @@ import type { Knex } from "knex";
 import { acquireTimeout, serverPool, type MariadbConfig } from "../sql-config.js";
 import { commonFailure, errorProperty } from "./driver-failures.js";
 import { LOCK_NAMESPACE, lockOrder, type EngineDialect, type Failure } from "./engine-dialect.js";
+import { firstValue, onOwnConnection } from "./exclusive-lock.js";
 import { lockTimedOut } from "./lock-wait.js";
 
 /** The callback API of a mysql2 connection, as far as we use it. */
@@ -27,11 +28,14 @@ export function mariadbKnexConfig(config: MariadbConfig): Knex.Config {
     pool: {
       ...serverPool(config),
       afterCreate(connection: MysqlConnection, done: (error: Error | null, connection: unknown) => void) {
-        if (statementSeconds === undefined) return done(null, connection);
-        // https://mariadb.com/kb/en/aborting-statements/
-        connection.query("SET SESSION max_statement_time = ?", [statementSeconds], (error) =>
-          done(error, connection),
-        );
+        const setup = async () => {
+          // Once per connection, not before every write (SET TRANSACTION would be a round trip each time).
+          await run(connection, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", []);
+          readCommittedSessions.add(connection);
+          // https://mariadb.com/kb/en/aborting-statements/
+          if (statementSeconds !== undefined) await run(connection, "SET SESSION max_statement_time = ?", [statementSeconds]);
+        };
+        setup().then(() => done(null, connection), (error: Error) => done(error, connection));
       },
     },
     acquireConnectionTimeout: acquireTimeout(config),
@@ -43,6 +47,16 @@ export function mariadbKnexConfig(config: MariadbConfig): Knex.Config {
  * hash the key (an e-mail can be 256 characters). https://mariadb.com/kb/en/get_lock/
  */
 const LOCK_NAME = "CONCAT('bis:', SHA1(CONCAT_WS(':', DATABASE(), ?)))";
+/** Scheduled jobs' locks (tryExclusiveLock), in a namespace of their own. */
+const JOB_LOCK_NAME = "CONCAT('bis-job:', SHA1(CONCAT_WS(':', DATABASE(), ?)))";
+
+/**
+ * Connections whose session runs every transaction at READ COMMITTED (set up by our pool): a
+ * write on one needs no SET TRANSACTION of its own. Each statement of a write must read the
+ * latest committed rows: a duplicate check after GET_LOCK must not read from a snapshot taken
+ * before the lock (InnoDB's default REPEATABLE READ).
+ */
+const readCommittedSessions = new WeakSet<object>();
 
 function run(connection: MysqlConnection, sql: string, values: unknown[]): Promise<unknown> {
   return new Promise((resolve, reject) =>
@@ -92,14 +106,14 @@ export const mariadbDialect: EngineDialect = {
               }
             },
           }),
-        // Each statement reads the latest committed rows: a duplicate check after GET_LOCK must
-        // not read from a snapshot taken before the lock (InnoDB's default REPEATABLE READ).
-        { connection, isolationLevel: "read committed" },
+        // READ COMMITTED (see readCommittedSessions), set here on a connection our pool did not set up.
+        { connection, isolationLevel: readCommittedSessions.has(connection) ? undefined : "read committed" },
       );
     } finally {
-      for (const key of taken) {
-        // A dead connection has lost its locks already; the pool discards it.
-        await run(connection, `SELECT RELEASE_LOCK(${LOCK_NAME})`, [LOCK_NAMESPACE + key]).catch(() => undefined);
+      if (taken.size > 0) {
+        // One statement for all of them. A dead connection has lost its locks already; the pool discards it.
+        const keys = [...taken];
+        await run(connection, `DO ${keys.map(() => `RELEASE_LOCK(${LOCK_NAME})`).join(", ")}`, keys.map((key) => LOCK_NAMESPACE + key)).catch(() => undefined);
       }
       await db.client.releaseConnection(connection);
     }
@@ -121,4 +135,10 @@ export const mariadbDialect: EngineDialect = {
     if (client.stream) client.stream.destroy(new Error("aborted at the request deadline"));
     else client.destroy?.();
   },
+  tryExclusiveLock: (db, name) =>
+    onOwnConnection(
+      db,
+      async (run) => Number(firstValue(await run(`SELECT GET_LOCK(${JOB_LOCK_NAME}, 0) AS ok`, [LOCK_NAMESPACE + name]))) === 1,
+      (run) => run(`SELECT RELEASE_LOCK(${JOB_LOCK_NAME})`, [LOCK_NAMESPACE + name]),
+    ),
 };

@@ -9,6 +9,7 @@ import type { Knex } from "knex";
 import { acquireTimeout, serverPool, type MssqlConfig } from "../sql-config.js";
 import { commonFailure, errorProperty } from "./driver-failures.js";
 import { DeadlockVictim, LOCK_NAMESPACE, type EngineDialect, type Failure } from "./engine-dialect.js";
+import { firstValue, onOwnConnection } from "./exclusive-lock.js";
 import { lockTimedOut, transactionWithLocks, type TakeLock } from "./lock-wait.js";
 
 const require = createRequire(import.meta.url);
@@ -143,4 +144,19 @@ export const mssqlDialect: EngineDialect = {
     // A tedious Connection: close() ends its socket; knex's pool then validates it away.
     (connection as { close?(): void }).close?.();
   },
+  // A session-owned app lock, no wait: a result >= 0 means granted (see sp_getapplock above).
+  tryExclusiveLock: (db, name) =>
+    onOwnConnection(
+      db,
+      async (run) =>
+        Number(
+          firstValue(
+            await run(
+              "DECLARE @r int; EXEC @r = sp_getapplock @Resource = ?, @LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = 0; SELECT @r AS ok",
+              [LOCK_NAMESPACE + name],
+            ),
+          ),
+        ) >= 0,
+      (run) => run("EXEC sp_releaseapplock @Resource = ?, @LockOwner = 'Session'", [LOCK_NAMESPACE + name]),
+    ),
 };

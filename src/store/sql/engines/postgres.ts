@@ -4,6 +4,7 @@ import pg from "pg";
 import { acquireTimeout, serverPool, type PostgresConfig } from "../sql-config.js";
 import { commonFailure, errorProperty } from "./driver-failures.js";
 import { LOCK_NAMESPACE, type EngineDialect, type Failure } from "./engine-dialect.js";
+import { firstValue, onOwnConnection } from "./exclusive-lock.js";
 import { transactionWithLocks, type TakeLock } from "./lock-wait.js";
 
 const DATE_OID = 1082;
@@ -44,9 +45,20 @@ export function postgresKnexConfig(config: PostgresConfig): Knex.Config {
  * A transaction-level advisory lock: released by commit or rollback, waits bounded by
  * lock_timeout, and PostgreSQL's deadlock detector sees it.
  * https://www.postgresql.org/docs/current/functions-admin.html#FUNCTIONS-ADVISORY-LOCKS
+ *
+ * The transaction's first lock also sets its lock_timeout, in the same statement (no round trip
+ * of its own): a CASE evaluates its condition before its result, so set_config runs first.
+ * set_config(..., true) is SET LOCAL's bindable form. Every write locks before it reads or
+ * writes a row, so the timeout bounds all its waits.
+ * https://www.postgresql.org/docs/current/functions-conditional.html#FUNCTIONS-CASE
  */
-const takeAdvisoryLock: TakeLock = async (trx, key) => {
-  await trx.raw("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", [LOCK_NAMESPACE + key]);
+const ADVISORY_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))";
+const FIRST_ADVISORY_LOCK_SQL =
+  "SELECT CASE WHEN set_config('lock_timeout', ?, true) IS NOT NULL THEN pg_advisory_xact_lock(hashtextextended(?, 0)) END";
+
+const takeAdvisoryLock: TakeLock = async (trx, key, timeoutMs, first) => {
+  if (first) await trx.raw(FIRST_ADVISORY_LOCK_SQL, [`${timeoutMs}ms`, LOCK_NAMESPACE + key]);
+  else await trx.raw(ADVISORY_LOCK_SQL, [LOCK_NAMESPACE + key]);
 };
 
 // https://www.postgresql.org/docs/current/errcodes-appendix.html
@@ -67,11 +79,7 @@ function classifyFailure(error: unknown): Failure | undefined {
 
 export const postgresDialect: EngineDialect = {
   engine: "postgres",
-  writeTransaction: (db, options, work) =>
-    transactionWithLocks(db, options, takeAdvisoryLock, work, async (trx) => {
-      // SET LOCAL takes no parameters; set_config(..., true) is its bindable form.
-      await trx.raw("SELECT set_config('lock_timeout', ?, true)", [`${options.lockTimeoutMs}ms`]);
-    }),
+  writeTransaction: (db, options, work) => transactionWithLocks(db, options, takeAdvisoryLock, work),
   // lower() on both sides; the schema has an expression index on lower("Email").
   caseFolding: { column: "lower(??)", value: "lower(?)" },
   likeSpecials: "",
@@ -86,4 +94,11 @@ export const postgresDialect: EngineDialect = {
     client.__knex__disposed = new Error("aborted at the request deadline");
     client.connection?.stream?.destroy();
   },
+  // A session-level advisory lock, tried without waiting (see the advisory-lock link above).
+  tryExclusiveLock: (db, name) =>
+    onOwnConnection(
+      db,
+      async (run) => firstValue(await run("SELECT pg_try_advisory_lock(hashtextextended(?, 0)) AS ok", [LOCK_NAMESPACE + name])) === true,
+      (run) => run("SELECT pg_advisory_unlock(hashtextextended(?, 0))", [LOCK_NAMESPACE + name]),
+    ),
 };

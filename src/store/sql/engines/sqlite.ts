@@ -2,7 +2,8 @@
  * SQLite (better-sqlite3): the embedded demo BIS and the default test database.
  * SQLite has one writer per database file, so that write lock is the per-e-mail lock.
  */
-import type { Database, Statement } from "better-sqlite3";
+import { createHash } from "node:crypto";
+import BetterSqlite3, { type Database, type Statement } from "better-sqlite3";
 import type { Knex } from "knex";
 import type { SqliteConfig } from "../sql-config.js";
 import { commonFailure, errorProperty } from "./driver-failures.js";
@@ -116,4 +117,28 @@ export const sqliteDialect: EngineDialect = {
   // stamps sort and compare as time; knex would bind a Date as epoch millis.
   bindTimestamp: (value) => value.toISOString().replace("T", " ").replace("Z", ""),
   classifyFailure,
+
+  /**
+   * The write lock of a small side file next to the BIS file (`<file>.job-lock-<hash>`), one per
+   * job, taken with BEGIN IMMEDIATE and no busy wait. Holding BIS's own write lock would stop
+   * every write, including the job's, for the whole run.
+   */
+  async tryExclusiveLock(db, name) {
+    const file = (db.client.config.connection as { filename: string }).filename;
+    if (file === ":memory:") return { release: async () => {} };
+    const digest = createHash("sha1").update(name).digest("hex").slice(0, 12);
+    const side = new BetterSqlite3(`${file}.job-lock-${digest}`, { timeout: 0 });
+    try {
+      side.exec("BEGIN IMMEDIATE");
+    } catch {
+      side.close();
+      return undefined;
+    }
+    return {
+      async release() {
+        side.exec("COMMIT");
+        side.close();
+      },
+    };
+  },
 };

@@ -1,0 +1,100 @@
+/**
+ * What a SCIM request costs in statements (knex's query events: BEGIN, locks and COMMIT
+ * included), and that the shortcuts behind those numbers keep the write's guarantees: the user a
+ * write answers is the user a read then finds, PostgreSQL's lock_timeout is in force from the
+ * first lock, and every write statement reads the latest committed rows.
+ */
+import knexFactory from "knex";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { SqlUserStore } from "../../src/store/sql/sql-user-store.js";
+import { referenceModel } from "../fixtures/reference-model.js";
+import { describeEachEngine } from "../support/databases.js";
+import { newUser, SEEDED, storeOn } from "./store-fixtures.js";
+
+const WRITE_OPTIONS = { lockTimeoutMs: 1234, anchor: { table: "Users", column: "UserID" } };
+
+describeEachEngine("statements per request", (engine) => {
+  const t = storeOn(engine);
+  let statements: string[] = [];
+  const record = (query: { sql: string }) => statements.push(query.sql);
+  // Braces: a knex instance is thenable, and a hook awaits what it is given.
+  beforeAll(() => {
+    t.store.db.on("query", record);
+  });
+  afterAll(() => {
+    t.store.db.off("query", record);
+  });
+
+  async function counted<T>(work: () => Promise<T>): Promise<{ result: T; count: number }> {
+    statements = [];
+    const result = await work();
+    return { result, count: statements.length };
+  }
+
+  it("GET by id and a userName filter: the user row with its lookup names, then its phones", async () => {
+    expect((await counted(() => t.store.get(SEEDED.grace))).count).toBe(2);
+    const email = { kind: "compare", field: { kind: "column", column: "Email" }, op: "eq", value: "grace.hopper@example.com", ignoreCase: true } as const;
+    expect((await counted(() => t.store.find({ where: email, offset: 0, limit: 100 }))).count).toBe(2);
+  });
+
+  it("a PATCH of one column: BEGIN, lock, the user once, its phones, UPDATE, the row read back, COMMIT", async () => {
+    const { user } = await t.store.create(newUser("patched@example.com", {}, { WORK: "1", MOBILE: "2" }), "conflict");
+    const { result, count } = await counted(() => t.store.update(user.id, (current) => ({ ...current, fields: { ...current.fields, LastName: "Renamed" } })));
+    expect(count).toBe(7);
+    expect(statements.filter((sql) => /^update/i.test(sql))).toHaveLength(engine === "sqlite" ? 2 : 1); // SQLite: the no-op write that takes its lock
+    expect(result!.fields.LastName).toBe("Renamed");
+    expect(await t.store.get(user.id)).toEqual(result);
+  });
+
+  it("answers with the user as a read then finds it, phones changed, added and removed", async () => {
+    const { user } = await t.store.create(newUser("phones@example.com", {}, { WORK: "1", MOBILE: "2" }), "conflict");
+    const updated = await t.store.update(user.id, (current) => ({ fields: { ...current.fields, JobTitle: "Lead", DepartmentID: "engineering" }, children: { phones: { WORK: "1b", HOME: "3" } } }));
+    expect(updated!.children).toEqual({ phones: { WORK: "1b", HOME: "3" } });
+    expect(updated!.fields.DepartmentID).toBe("Engineering"); // the lookup row's own spelling, read back
+    expect(await t.store.get(user.id)).toEqual(updated);
+    // A write that names no phones leaves them, and says so.
+    const kept = await t.store.update(user.id, (current) => ({ fields: { ...current.fields, JobTitle: "Lead 2" }, children: {} }));
+    expect(kept!.children).toEqual({ phones: { WORK: "1b", HOME: "3" } });
+    expect(await t.store.get(user.id)).toEqual(kept);
+  });
+
+  it("a create answers the new user as a read then finds it (database defaults included)", async () => {
+    const { user } = await t.store.create(newUser("created@example.com", {}, { WORK: "1", MOBILE: "2" }), "conflict");
+    expect(user.children).toEqual({ phones: { WORK: "1", MOBILE: "2" } });
+    expect(await t.store.get(user.id)).toEqual(user);
+  });
+
+  it.skipIf(engine === "sqlite")("each statement of a write reads the latest committed rows (not a snapshot from its start)", async () => {
+    const other = new SqlUserStore(t.database.config, referenceModel);
+    // The store's own pool sets its sessions up once; a knex built elsewhere gets the isolation per transaction.
+    const plain = knexFactory({ client: engine === "postgres" ? "pg" : "mysql2", connection: (t.database.config as { url: string }).url });
+    try {
+      for (const [round, db] of [t.store.db, plain].entries()) {
+        const seen: unknown[] = [];
+        await t.store.dialect.writeTransaction(db, WRITE_OPTIONS, async (session) => {
+          await session.lock(["user:isolation"]);
+          const title = () => session.trx("Users").where("UserID", Number(SEEDED.alan)).first("JobTitle");
+          seen.push((await title()).JobTitle);
+          await other.db("Users").where("UserID", Number(SEEDED.alan)).update({ JobTitle: `Committed meanwhile ${round}` });
+          seen.push((await title()).JobTitle);
+        });
+        expect(seen).toEqual([expect.not.stringMatching(`Committed meanwhile ${round}`), `Committed meanwhile ${round}`]);
+      }
+    } finally {
+      await plain.destroy();
+      await other.close();
+    }
+  });
+
+  it.skipIf(engine !== "postgres")("PostgreSQL: the first lock statement also sets the write's lock_timeout", async () => {
+    let setting: unknown;
+    const { count } = await counted(() =>
+      t.store.dialect.writeTransaction(t.store.db, WRITE_OPTIONS, async (session) => {
+        await session.lock(["a", "b"]);
+        setting = ((await session.trx.raw("SELECT current_setting('lock_timeout') AS t")) as { rows: { t: string }[] }).rows[0]!.t;
+      }),
+    );
+    expect(setting).toBe("1234ms");
+    expect(count).toBe(5); // BEGIN, two locks, the check, COMMIT
+  });
+});
