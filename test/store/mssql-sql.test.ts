@@ -164,3 +164,26 @@ describe("SQL Server statements", () => {
     expect(row).toEqual({ StartDate: "2024-02-29", CreatedOn: new Date("2024-02-29T10:00:00Z") });
   });
 });
+
+describe("SQL Server's job lock (one replica runs a scheduled job)", () => {
+  const TRY = "DECLARE @r int; EXEC @r = sp_getapplock @Resource = @p0, @LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = 0; SELECT @r AS ok";
+
+  it("takes a session app lock without waiting, and releases it on the same connection when the job is done", async () => {
+    const { db, statements } = recordingMssql((sql) => (sql.includes("sp_getapplock") ? [{ ok: 0 }] : []));
+    const held = await mssqlDialect.tryExclusiveLock!(db, "termination-dates");
+    expect(held).toBeDefined();
+    await held!.release();
+    expect(statements).toEqual([
+      { sql: TRY, bindings: [expect.stringMatching(/termination-dates$/)] },
+      { sql: "EXEC sp_releaseapplock @Resource = @p0, @LockOwner = 'Session'", bindings: [statements[0].bindings[0]] },
+    ]);
+    await db.destroy();
+  });
+
+  it("skips the run when another replica holds the lock (sp_getapplock answers -1), releasing nothing", async () => {
+    const { db, statements } = recordingMssql((sql) => (sql.includes("sp_getapplock") ? [{ ok: -1 }] : []));
+    expect(await mssqlDialect.tryExclusiveLock!(db, "reconciliation")).toBeUndefined();
+    expect(statements.map((s) => s.sql)).toEqual([TRY]);
+    await db.destroy();
+  });
+});
