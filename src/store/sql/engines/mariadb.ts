@@ -28,14 +28,9 @@ export function mariadbKnexConfig(config: MariadbConfig): Knex.Config {
     pool: {
       ...serverPool(config),
       afterCreate(connection: MysqlConnection, done: (error: Error | null, connection: unknown) => void) {
-        const setup = async () => {
-          // Once per connection, not before every write (SET TRANSACTION would be a round trip each time).
-          await run(connection, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", []);
-          readCommittedSessions.add(connection);
-          // https://mariadb.com/kb/en/aborting-statements/
-          if (statementSeconds !== undefined) await run(connection, "SET SESSION max_statement_time = ?", [statementSeconds]);
-        };
-        setup().then(() => done(null, connection), (error: Error) => done(error, connection));
+        if (statementSeconds === undefined) return done(null, connection);
+        // https://mariadb.com/kb/en/aborting-statements/
+        connection.query("SET SESSION max_statement_time = ?", [statementSeconds], (error) => done(error, connection));
       },
     },
     acquireConnectionTimeout: acquireTimeout(config),
@@ -50,13 +45,6 @@ const LOCK_NAME = "CONCAT('bis:', SHA1(CONCAT_WS(':', DATABASE(), ?)))";
 /** Scheduled jobs' locks (tryExclusiveLock), in a namespace of their own. */
 const JOB_LOCK_NAME = "CONCAT('bis-job:', SHA1(CONCAT_WS(':', DATABASE(), ?)))";
 
-/**
- * Connections whose session runs every transaction at READ COMMITTED (set up by our pool): a
- * write on one needs no SET TRANSACTION of its own. Each statement of a write must read the
- * latest committed rows: a duplicate check after GET_LOCK must not read from a snapshot taken
- * before the lock (InnoDB's default REPEATABLE READ).
- */
-const readCommittedSessions = new WeakSet<object>();
 
 function run(connection: MysqlConnection, sql: string, values: unknown[]): Promise<unknown> {
   return new Promise((resolve, reject) =>
@@ -106,8 +94,11 @@ export const mariadbDialect: EngineDialect = {
               }
             },
           }),
-        // READ COMMITTED (see readCommittedSessions), set here on a connection our pool did not set up.
-        { connection, isolationLevel: readCommittedSessions.has(connection) ? undefined : "read committed" },
+        // Each statement reads the latest committed rows: a duplicate check after GET_LOCK must
+        // not read from a snapshot taken before the lock (InnoDB's default REPEATABLE READ).
+        // Set per transaction: a session-wide SET in the pool's afterCreate hung new connections
+        // on a slow network (test/reliability/faults.reliability.ts).
+        { connection, isolationLevel: "read committed" },
       );
     } finally {
       if (taken.size > 0) {
