@@ -18,6 +18,8 @@ export interface HostileCase {
   /** Acceptable statuses. */
   readonly status: readonly number[];
   readonly scimType?: string;
+  /** On the REST backend, when its right answer differs (it cannot search by prefix; NUL goes to BIS's API as any other character). */
+  readonly rest?: { readonly status: readonly number[]; readonly scimType?: string };
   /** A 200 list must hold no user (and, for a filter, match none). */
   readonly emptyList?: boolean;
   /** A further check of the answer: a complaint, or undefined when it is right. */
@@ -151,7 +153,7 @@ const unicode: HostileCase[] = [
     scimType: "invalidSyntax",
     check: (r) => (r.text.includes("not valid UTF-8") ? undefined : `the detail does not say the body is not valid UTF-8: ${r.text.slice(0, 200)}`),
   },
-  { group: "unicode edge cases", name: "NUL in a filter value", method: "GET", path: filter('userName eq "a\u0000b@contoso.com"'), status: [400], scimType: "invalidFilter" },
+  { group: "unicode edge cases", name: "NUL in a filter value", method: "GET", path: filter('userName eq "a\u0000b@contoso.com"'), status: [400], scimType: "invalidFilter", rest: { status: [200] }, emptyList: true },
   { group: "unicode edge cases", name: "lone surrogate in a filter value", method: "GET", path: `/Users?filter=${encodeURIComponent('userName eq "')}%ED%A0%80${encodeURIComponent('@contoso.com"')}`, status: [200, 400], emptyList: true },
   { group: "unicode edge cases", name: "invalid percent-encoding", method: "GET", path: "/Users?filter=userName%20eq%20%22%E0%A4%A%22", status: [200, 400], emptyList: true },
   { group: "unicode edge cases", name: "dotless i does not match I", method: "GET", path: filter('userName eq "ADA.LOVELACE@EXAMPLE.COM\u0131"'), status: [200], emptyList: true },
@@ -161,7 +163,7 @@ const unicode: HostileCase[] = [
 const injection: HostileCase[] = [
   ...["x' OR '1'='1", 'x" or "1"="1', "'; DROP TABLE \"Users\"; --", "a@b.com'--", "%", "_", "\\", "*", "' UNION SELECT \"Email\" FROM \"Users\" --", "ada.lovelace@example.com' AND '1'='1"].flatMap((value) => [
     { group: "SQL injection", name: `userName eq ${value}`, method: "GET", path: filter(`userName eq ${JSON.stringify(value)}`), status: [200], emptyList: true },
-    { group: "SQL injection", name: `userName sw ${value}`, method: "GET", path: filter(`userName sw ${JSON.stringify(value)}`), status: [200], emptyList: true },
+    { group: "SQL injection", name: `userName sw ${value}`, method: "GET", path: filter(`userName sw ${JSON.stringify(value)}`), status: [200], emptyList: true, rest: { status: [400], scimType: "invalidFilter" } },
     { group: "SQL injection", name: `externalId eq ${value}`, method: "GET", path: filter(`externalId eq ${JSON.stringify(value)}`), status: [200], emptyList: true },
   ]),
   ...[
