@@ -20,8 +20,13 @@ function bisTarget(mapping: CompiledMapping, attribute: MappedAttribute): string
   switch (field.kind) {
     case "key":
       return `${mapping.model.table}.${mapping.model.keyColumn}`;
-    case "column":
-      return `${mapping.model.table}.${field.column}${attribute.entry.write ? "" : " (read only)"}`;
+    case "column": {
+      // One value split across columns names them all, with where it is split.
+      const columns = attribute.entry.columns
+        ? `${attribute.entry.columns.map((c) => `${mapping.model.table}.${c}`).join(" + ")} (split at ${JSON.stringify(attribute.entry.separator)}${attribute.entry.splitFrom === "end" ? " from the end" : ""})`
+        : `${mapping.model.table}.${field.column}`;
+      return `${columns}${attribute.entry.write ? "" : " (read only)"}`;
+    }
     case "lookup": {
       const lookup = mapping.model.lookups.find((l) => l.name === field.lookup)!;
       return `${lookup.table}.${lookup.nameColumn} via ${mapping.model.table}.${lookup.column} (missing: ${lookup.onMissing})`;

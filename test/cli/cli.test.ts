@@ -4,6 +4,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { mappingVariant } from "../support/mapping-variant.js";
+import { entraAttributeRows } from "../../src/cli/entra-attributes.js";
 import { loadMapping } from "../../src/mapping/compiled-mapping.js";
 import { mappingJsonSchema } from "../../src/mapping/mapping-schema.js";
 import { BIS_REQUIRED_ATTRIBUTES } from "../support/bis-tutorial.js";
@@ -30,6 +32,14 @@ describe("bis-scim-bridge CLI", () => {
     expect(rows.find((r) => r.attribute.endsWith("BIS:2.0:User:startdate"))).toMatchObject({ type: "DateTime" });
     const table = (await cli("entra-attributes")).stdout;
     expect(table.split("\n")[0]).toMatch(/^Attribute\s+Type\s+Required\s+Filterable\s+BIS$/);
+  });
+
+  it("names every column of a value split across columns", () => {
+    const split = mappingVariant((yaml) =>
+      yaml.replace(`column: Street, maxLength: 200 }`, `columns: [Street, HouseNo], separator: " ", splitFrom: end }`),
+    );
+    const row = entraAttributeRows(loadMapping(split)).find((r) => r.attribute === 'addresses[type eq "work"].streetAddress');
+    expect(row?.bis).toBe('Users.Street + Users.HouseNo (split at " " from the end)');
   });
 
   it("reports a broken config with its key and a non-zero exit", async () => {
