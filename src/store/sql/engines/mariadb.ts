@@ -30,7 +30,16 @@ export function mariadbKnexConfig(config: MariadbConfig): Knex.Config {
       afterCreate(connection: MysqlConnection, done: (error: Error | null, connection: unknown) => void) {
         if (statementSeconds === undefined) return done(null, connection);
         // https://mariadb.com/kb/en/aborting-statements/
-        connection.query("SET SESSION max_statement_time = ?", [statementSeconds], (error) => done(error, connection));
+        // A connection closed while it was opened (server or network gone) fails this with an error
+        // that has no code; it is a lost connection, so the request answers 503, not 500.
+        const lost = (error: Error) => Object.assign(new Error(`connection lost while it was set up: ${error.message}`), { code: "ECONNRESET" });
+        try {
+          connection.query("SET SESSION max_statement_time = ?", [statementSeconds], (error) =>
+            done(error && !errorProperty(error, "code") ? lost(error) : error, connection),
+          );
+        } catch (error) {
+          done(lost(error as Error), connection);
+        }
       },
     },
     acquireConnectionTimeout: acquireTimeout(config),
