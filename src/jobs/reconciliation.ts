@@ -7,7 +7,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import type { CompiledMapping } from "../mapping/compiled-mapping.js";
+import { mappedAttribute, type CompiledMapping } from "../mapping/compiled-mapping.js";
 import type { Logger } from "../ops/logger.js";
 import type { BridgeMetrics } from "../ops/metrics.js";
 import { URN } from "../scim/schema-urns.js";
@@ -85,9 +85,8 @@ export function createReconciliation(deps: ReconciliationDeps): Reconciliation {
     async run() {
       const store = deps.store();
       const mapping = deps.mapping();
-      const attribute = (schema: string, name: string) => mapping.attributes.find((a) => a.target.schema === schema && a.target.attribute === name && !a.target.subAttribute);
-      const externalId = attribute(URN.user, "externalId");
-      const active = attribute(URN.user, "active");
+      const externalId = mappedAttribute(mapping, URN.user, "externalId");
+      const active = mappedAttribute(mapping, URN.user, "active");
 
       const duplicateEmails = (await store.duplicateEmails?.(LISTED)) ?? [];
       let withoutExternalId: ReconciliationFindings["withoutExternalId"] = { total: 0, ids: [] };

@@ -5,7 +5,7 @@
  * update, re-checked inside its transaction, and one audit line (who = "job:termination-dates").
  */
 import { randomUUID } from "node:crypto";
-import type { CompiledMapping, MappedAttribute } from "../mapping/compiled-mapping.js";
+import { mappedAttribute, type CompiledMapping, type MappedAttribute } from "../mapping/compiled-mapping.js";
 import { decodeValue, encodeValue } from "../mapping/value-codec.js";
 import type { AuditTrail } from "../ops/audit-trail.js";
 import type { Logger } from "../ops/logger.js";
@@ -34,7 +34,7 @@ type ColumnAttribute = MappedAttribute & { readonly field: ColumnField };
 
 /** The mapped column of a SCIM attribute, or undefined when the mapping does not map it to one. */
 function columnOf(mapping: CompiledMapping, schema: string, attribute: string): ColumnAttribute | undefined {
-  const found = mapping.attributes.find((a) => a.target.schema === schema && a.target.attribute === attribute && !a.target.subAttribute);
+  const found = mappedAttribute(mapping, schema, attribute);
   return found?.field.kind === "column" ? (found as ColumnAttribute) : undefined;
 }
 

@@ -91,6 +91,11 @@ export function loadMapping(file: string): CompiledMapping {
   };
 }
 
+/** The mapped top-level attribute (no sub-attribute) of a schema, e.g. the core `active` or the BIS `terminationdate`. */
+export function mappedAttribute(mapping: CompiledMapping, schema: string, name: string): MappedAttribute | undefined {
+  return mapping.attributes.find((a) => a.target.schema === schema && a.target.attribute === name && !a.target.subAttribute);
+}
+
 /** The user section, or for an API mapping its equivalent: the collection and the record's key and e-mail fields. */
 function userSection(mapping: MappingFile): NonNullable<MappingFile["user"]> {
   if (mapping.user) return mapping.user;

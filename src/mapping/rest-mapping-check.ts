@@ -6,7 +6,7 @@ import { describeKey, type YamlSource } from "../config/yaml-source.js";
 import { URN } from "../scim/schema-urns.js";
 import type { MappedAttribute } from "./compiled-mapping.js";
 import type { MappingFile } from "./mapping-schema.js";
-import { searchParameter, type ApiModel } from "../store/rest/api-model.js";
+import type { ApiModel } from "../store/rest/api-model.js";
 
 export function checkApiMapping(source: YamlSource, mapping: MappingFile, api: ApiModel, attributes: readonly MappedAttribute[]): string[] {
   const problems: string[] = [];
@@ -21,9 +21,9 @@ export function checkApiMapping(source: YamlSource, mapping: MappingFile, api: A
   mapping.attributes.forEach((entry, i) => {
     if (entry.column) at(["attributes", i, "column"], `with api: name the record's field: field: ${entry.column}`);
   });
-  if (!searchParameter(api, api.email)) at(["api", "search"], `the e-mail field ${api.email} needs a search parameter: users are matched by e-mail before every create`);
+  if (!api.search[api.email]) at(["api", "search"], `the e-mail field ${api.email} needs a search parameter: users are matched by e-mail before every create`);
   attributes.forEach((attribute, i) => {
-    if (attribute.entry.filter === "indexed" && attribute.field.kind === "column" && !searchParameter(api, attribute.field.column)) {
+    if (attribute.entry.filter === "indexed" && attribute.field.kind === "column" && !api.search[attribute.field.column]) {
       at(["attributes", i, "filter"], `filter: indexed needs a search parameter for ${attribute.field.column} under api.search (or use filter: refine)`);
     }
   });

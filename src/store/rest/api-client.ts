@@ -121,7 +121,8 @@ export class ApiClient {
         const retryAfter = error.retryAfterMs === undefined ? undefined : Math.ceil(error.retryAfterMs / 1000);
         throw new BackendUnavailableError(`BIS API ${request.method} ${request.path}: ${error.message}`, undefined, retryAfter);
       }
-      throw error instanceof AbortError ? error.originalError : error;
+      // p-retry rejects with an AbortError's original error, so only the store's own errors arrive here.
+      throw error;
     }
   }
 

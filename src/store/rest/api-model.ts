@@ -99,9 +99,3 @@ export const apiModelSchema = z.strictObject({
 });
 
 export type ApiModel = z.infer<typeof apiModelSchema>;
-
-/** The query parameter that finds users by this field. */
-export function searchParameter(api: ApiModel, field: string): { readonly param: string } | undefined {
-  const param = api.search[field];
-  return param === undefined ? undefined : { param };
-}

@@ -3,7 +3,7 @@
  * and the condition that refines them. Only the few records those calls return are refined in
  * memory; a filter no call can narrow is refused, never answered by paging through BIS.
  */
-import { searchParameter, type ApiModel } from "./api-model.js";
+import type { ApiModel } from "./api-model.js";
 import type { BisUser, ColumnValue } from "../bis-user.js";
 import { UnsupportedQueryError } from "../store-errors.js";
 import type { Condition, Field } from "../user-query.js";
@@ -27,8 +27,8 @@ function lookupsFor(api: ApiModel, condition: Condition): Lookup[] | undefined {
       const value = String(condition.value);
       if (condition.field.kind === "key") return [{ kind: "id", id: value }];
       if (condition.field.kind !== "column") return undefined;
-      const search = searchParameter(api, condition.field.column);
-      return search ? [{ kind: "search", param: search.param, value }] : undefined;
+      const param = api.search[condition.field.column];
+      return param ? [{ kind: "search", param, value }] : undefined;
     }
     case "and":
       for (const part of condition.conditions) {

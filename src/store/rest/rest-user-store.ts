@@ -11,7 +11,7 @@ import { BackendValidationError, DeleteRefusedError, DuplicateEmailError, Missin
 import type { UserPage, UserQuery } from "../user-query.js";
 import type { CreateResult, DeleteMode, DuplicatePolicy, MatchColumn, UserStore, UserUpdater } from "../user-store.js";
 import { ApiClient, type ApiAnswer, type ApiRequest, type CallOptions } from "./api-client.js";
-import { searchParameter, type ApiCall, type ApiModel } from "./api-model.js";
+import type { ApiCall, ApiModel } from "./api-model.js";
 import { matches, planLookups } from "./api-query.js";
 import { ApiRecordCodec, readPath, type ApiRecord } from "./api-record.js";
 import { KeyedLock } from "./keyed-lock.js";
@@ -284,9 +284,9 @@ export class RestUserStore implements UserStore {
   }
 
   async #byColumn(match: MatchColumn, value: ColumnValue, deadline: number): Promise<BisUser[]> {
-    const search = searchParameter(this.api, match.column);
-    if (value === null || !search) return [];
-    const users = (await this.#search(search.param, String(value), deadline)).map((r) => this.#codec.toUser(r));
+    const param = this.api.search[match.column];
+    if (value === null || !param) return [];
+    const users = (await this.#search(param, String(value), deadline)).map((r) => this.#codec.toUser(r));
     return users.filter((u) => matches(u, { kind: "compare", field: { kind: "column", column: match.column }, op: "eq", value, ignoreCase: match.ignoreCase }));
   }
 
@@ -297,7 +297,7 @@ export class RestUserStore implements UserStore {
   }
 
   #emailParam(): string {
-    return searchParameter(this.api, this.api.email)!.param;
+    return this.api.search[this.api.email]!;
   }
 
   /** Every record the API finds for one search value, all pages. */
