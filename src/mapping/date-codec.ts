@@ -132,6 +132,10 @@ export function parseIsoDate(text: string): string {
  * timeZone (UTC by default); a date alone is midnight there, a time without offset is UTC.
  */
 export function encodeDate(entry: DateSettings, text: string): string {
+  return remembered(encoded, entry, text, () => encodeDateNow(entry, text));
+}
+
+function encodeDateNow(entry: DateSettings, text: string): string {
   const value = parseIso(text);
   const zone = entry.timeZone ?? "UTC";
   const { year, month, day, time } = value;
@@ -151,6 +155,10 @@ export function encodeDate(entry: DateSettings, text: string): string {
  */
 export function decodeDate(entry: DateSettings, value: unknown): string {
   const text = String(value).trim();
+  return remembered(decoded, entry, text, () => decodeDateNow(entry, text));
+}
+
+function decodeDateNow(entry: DateSettings, text: string): string {
   const zone = entry.timeZone ?? "UTC";
   const local = readLocal(text, formatOf(entry), zone);
   if (!local) return text;
@@ -176,4 +184,23 @@ function readLocal(text: string, format: string, zone: string): DateTime | undef
 
 function formatOf(entry: DateSettings): string {
   return entry.dateFormat ?? (entry.valueType === "dateTime" ? DEFAULT_DATE_TIME_FORMAT : DEFAULT_DATE_FORMAT);
+}
+
+/**
+ * Both conversions are pure functions of the settings and the text, and Luxon's parsing and
+ * formatting cost more than the rest of rendering a user: every GET decodes the same few start
+ * dates again. So recent results are kept (bounded; errors are not kept).
+ */
+const REMEMBERED = 4096;
+const encoded = new Map<string, string>();
+const decoded = new Map<string, string>();
+
+function remembered(cache: Map<string, string>, entry: DateSettings, text: string, convert: () => string): string {
+  const key = `${entry.valueType}\u0000${entry.dateFormat ?? ""}\u0000${entry.timeZone ?? ""}\u0000${text}`;
+  const known = cache.get(key);
+  if (known !== undefined) return known;
+  const result = convert();
+  if (cache.size >= REMEMBERED) cache.clear();
+  cache.set(key, result);
+  return result;
 }

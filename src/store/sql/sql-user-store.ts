@@ -219,8 +219,13 @@ export class SqlUserStore implements UserStore {
     const changes = await rowChanges(ctx, next.fields, current);
     const childrenChanged = await syncChildren(ctx.session.trx, this.model, key, next.children, current.user.children);
     if (Object.keys(changes).length === 0 && !childrenChanged) return current.user;
-    await updateUserRow(ctx, key, changes, current);
-    return this.#written(ctx, key, childrenAfterSync(this.model, next.children, current.user.children));
+    const written = await updateUserRow(ctx, key, changes, current);
+    const children = childrenAfterSync(this.model, next.children, current.user.children);
+    // The UPDATE handed the row back; the lookup names are the ones read under the lock unless a
+    // lookup changed (then the lookup row's own spelling is read with the row).
+    const lookupChanged = this.model.lookups.some((lookup) => lookup.column in changes);
+    if (written && !lookupChanged) return toBisUser(this.model, { ...current.row, ...written }, children);
+    return this.#written(ctx, key, children);
   }
 
   async #softDelete(ctx: WriteContext, key: number): Promise<boolean> {

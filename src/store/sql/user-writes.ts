@@ -66,15 +66,25 @@ export async function insertUserRow(ctx: WriteContext, changes: Row): Promise<nu
 /**
  * Writes the changed columns, and the modified stamp whenever anything about the user changed.
  * The install's own update statement (write.update) gets the whole new row instead: `current`'s
- * columns with the changes over them.
+ * columns with the changes over them. Returns the whole row as the UPDATE left it where the
+ * engine hands it back (RETURNING); undefined means the caller must read it.
  */
-export async function updateUserRow(ctx: WriteContext, key: number, changes: Row, current?: CurrentUser): Promise<void> {
+export async function updateUserRow(ctx: WriteContext, key: number, changes: Row, current?: CurrentUser): Promise<Row | undefined> {
   const { model, dialect, session } = ctx;
   const row: Row = { ...changes };
   if (model.modifiedColumn) row[model.modifiedColumn] = dialect.bindTimestamp(ctx.now);
-  if (model.updateStatement && current) return updateWithStatement(ctx, model.updateStatement, key, { ...rebound(ctx, current.row), ...row });
-  if (Object.keys(row).length === 0) return;
-  await session.trx(model.table).where(model.keyColumn, key).update(row);
+  if (model.updateStatement && current) {
+    await updateWithStatement(ctx, model.updateStatement, key, { ...rebound(ctx, current.row), ...row });
+    return undefined;
+  }
+  if (Object.keys(row).length === 0) return undefined;
+  const update = session.trx(model.table).where(model.keyColumn, key);
+  if (!dialect.updateReturnsRow) {
+    await update.update(row);
+    return undefined;
+  }
+  const [written] = (await update.update(row, "*")) as Row[];
+  return written;
 }
 
 /** A row as read, ready to bind again: timestamps (Dates from the driver) in the engine's form. */

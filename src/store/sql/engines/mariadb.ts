@@ -124,6 +124,7 @@ export const mariadbDialect: EngineDialect = {
   caseExact: { column: "CAST(?? AS BINARY)", value: "CAST(? AS BINARY)", like: true },
   likeSpecials: "",
   insertReturnsKey: false,
+  updateReturnsRow: false,
   bindBoolean: (value) => (value ? 1 : 0),
   bindTimestamp: (value) => value,
   classifyFailure,

@@ -137,6 +137,7 @@ export const mssqlDialect: EngineDialect = {
   // In T-SQL LIKE, [ opens a character class.
   likeSpecials: "[",
   insertReturnsKey: true,
+  updateReturnsRow: false,
   bindBoolean: (value) => value,
   bindTimestamp: (value) => value,
   classifyFailure,

@@ -84,6 +84,7 @@ export const postgresDialect: EngineDialect = {
   caseFolding: { column: "lower(??)", value: "lower(?)" },
   likeSpecials: "",
   insertReturnsKey: true,
+  updateReturnsRow: true,
   bindBoolean: (value) => value,
   // timestamp without time zone ignores the zone in a literal, so this stores UTC wall time.
   bindTimestamp: (value) => value.toISOString(),

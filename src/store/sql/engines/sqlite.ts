@@ -112,6 +112,7 @@ export const sqliteDialect: EngineDialect = {
   caseExact: { column: "CAST(?? AS BLOB)", value: "CAST(? AS BLOB)", like: false },
   likeSpecials: "",
   insertReturnsKey: true,
+  updateReturnsRow: true,
   bindBoolean: (value) => (value ? 1 : 0),
   // UTC text in SQLite's own "YYYY-MM-DD HH:MM:SS.SSS" (as the schema defaults write it), so
   // stamps sort and compare as time; knex would bind a Date as epoch millis.
