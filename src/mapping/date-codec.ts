@@ -159,12 +159,29 @@ export function decodeDate(entry: DateSettings, value: unknown): string {
 }
 
 function decodeDateNow(entry: DateSettings, text: string): string {
+  if (entry.valueType === "date" && entry.dateFormat === undefined && entry.timeZone === undefined) {
+    const plain = plainUtcDate(text);
+    if (plain) return plain;
+  }
   const zone = entry.timeZone ?? "UTC";
   const local = readLocal(text, formatOf(entry), zone);
   if (!local) return text;
   const instant = entry.valueType === "dateTime" ? local : DateTime.fromObject({ year: local.year, month: local.month, day: local.day }, { zone });
   const utc = instant.toUTC();
   return utc.toFormat(utc.millisecond ? "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'" : "yyyy-MM-dd'T'HH:mm:ss'Z'");
+}
+
+const PLAIN_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** The common case, without Luxon: a DATE column's YYYY-MM-DD as midnight UTC. */
+function plainUtcDate(text: string): string | undefined {
+  const match = PLAIN_DATE.exec(text);
+  if (!match) return undefined;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  // Date.UTC rolls 2024-02-30 over to March; such text is no date and goes the long way.
+  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || year < 1000) return undefined;
+  return `${text}T00:00:00Z`;
 }
 
 const WALL_CLOCK = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(?:Z|[+-]00:?00)?$/;

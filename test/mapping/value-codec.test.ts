@@ -121,6 +121,20 @@ describe("date formats and time zones", () => {
     );
   });
 
+  it("reads a DATE column's YYYY-MM-DD as midnight UTC for any calendar date, the same text again after a zone's", () => {
+    const plain = entry({});
+    fc.assert(
+      fc.property(fc.date({ min: new Date("1000-01-01"), max: new Date("9999-12-31"), noInvalidDate: true }), (date) => {
+        const day = date.toISOString().slice(0, 10);
+        expect(decodeValue(plain, day)).toBe(`${day}T00:00:00Z`);
+      }),
+    );
+    // Conversions are remembered per settings, not per text alone.
+    expect(decodeValue(entry({ timeZone: "Europe/Berlin" }), "2024-05-01")).toBe("2024-04-30T22:00:00Z");
+    expect(decodeValue(plain, "2024-05-01")).toBe("2024-05-01T00:00:00Z");
+    expect(decodeValue(plain, "2024-02-30")).toBe("2024-02-30");
+  });
+
   it("refuses what is no ISO 8601 date, and reads text that is no date in the format as it is", () => {
     expect(() => encodeValue(berlin, "06.03.2025 09:30")).toThrowError(/is not an ISO 8601 date/);
     expect(() => encodeValue(berlin, "2025-02-30T10:00:00Z")).toThrowError(/not a valid calendar date/);
