@@ -1,4 +1,4 @@
-/** Starts the bridge process for one database and talks to it over IPC. */
+/** Starts the bench's server processes for one database (the bridge, the HTTP floor) and talks to them over IPC. */
 import { fork, type ChildProcess } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -7,24 +7,49 @@ import type { BridgeReply, BridgeRequest, CapturedStatement } from "./bridge-pro
 
 type Reply<T extends BridgeReply["type"]> = Extract<BridgeReply, { type: T }>;
 type RequestBody = BridgeRequest extends infer R ? (R extends BridgeRequest ? Omit<R, "id"> : never) : never;
+type Counters = Omit<Reply<"counters">, "id" | "type">;
 
-export interface BridgeHandle {
+/** A server process under test: where it listens, and what it has used so far. */
+export interface ServerHandle {
   readonly scimUrl: string;
   readonly token: string;
-  /** Statements run, peak RSS, and CPU time (user + system) the bridge process has used. */
-  counters(): Promise<{ queries: number; maxRssKb: number; cpuMs: number }>;
-  /** The statements the bridge runs while `work` runs. */
-  capture(work: () => Promise<void>): Promise<CapturedStatement[]>;
+  /** Statements run, peak RSS, and CPU time (user + system) the process has used. */
+  counters(): Promise<Counters>;
   stop(): Promise<void>;
 }
 
-const ENTRY = fileURLToPath(new URL("./bridge-process.ts", import.meta.url));
+export interface BridgeHandle extends ServerHandle {
+  /** The statements the bridge runs while `work` runs. */
+  capture(work: () => Promise<void>): Promise<CapturedStatement[]>;
+}
+
+const BRIDGE = fileURLToPath(new URL("./bridge-process.ts", import.meta.url));
+const FLOOR = fileURLToPath(new URL("./http-floor.ts", import.meta.url));
 const PROFILES = fileURLToPath(new URL("./profiles/", import.meta.url));
 
 export async function startBridgeProcess(store: SqlStoreConfig, options: { profile: boolean }): Promise<BridgeHandle> {
   if (options.profile) mkdirSync(PROFILES, { recursive: true });
-  const child = fork(ENTRY, [], {
-    execArgv: ["--import", "tsx", ...(options.profile ? ["--cpu-prof", `--cpu-prof-dir=${PROFILES}`] : [])],
+  const server = await forkServer("the bridge process", BRIDGE, store, options.profile ? ["--cpu-prof", `--cpu-prof-dir=${PROFILES}`] : []);
+  const { ask, ...handle } = server;
+  return {
+    ...handle,
+    async capture(work) {
+      await ask({ type: "capture" });
+      await work();
+      return (await ask<"captured">({ type: "captured" })).statements;
+    },
+  };
+}
+
+/** The HTTP floor (http-floor.ts): a bare node:http server doing direct.ts's queries. */
+export function startFloorProcess(store: SqlStoreConfig): Promise<ServerHandle> {
+  return forkServer("the HTTP floor process", FLOOR, store, []);
+}
+
+/** Forks `entry` with the store config in BENCH_STORE and waits for its "ready" message. */
+async function forkServer(name: string, entry: string, store: SqlStoreConfig, execArgv: readonly string[]): Promise<ServerHandle & { ask: <T extends BridgeReply["type"]>(request: RequestBody) => Promise<Reply<T>> }> {
+  const child = fork(entry, [], {
+    execArgv: ["--import", "tsx", ...execArgv],
     env: { ...process.env, BENCH_STORE: JSON.stringify(store) },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
@@ -32,7 +57,7 @@ export async function startBridgeProcess(store: SqlStoreConfig, options: { profi
   let nextId = 1;
   const ready = new Promise<Reply<"ready">>((resolve, reject) => {
     pending.set(0, (reply) => resolve(reply as Reply<"ready">));
-    child.once("exit", (code) => reject(new Error(`the bridge process exited (${code}) before it was ready`)));
+    child.once("exit", (code) => reject(new Error(`${name} exited (${code}) before it was ready`)));
   });
   child.on("message", (reply: BridgeReply) => {
     pending.get(reply.id)?.(reply);
@@ -48,11 +73,10 @@ export async function startBridgeProcess(store: SqlStoreConfig, options: { profi
   return {
     scimUrl,
     token,
-    counters: () => ask<"counters">({ type: "counters" }),
-    async capture(work) {
-      await ask({ type: "capture" });
-      await work();
-      return (await ask<"captured">({ type: "captured" })).statements;
+    ask,
+    async counters() {
+      const { queries, maxRssKb, cpuMs } = await ask<"counters">({ type: "counters" });
+      return { queries, maxRssKb, cpuMs };
     },
     async stop() {
       if (child.exitCode !== null || !child.connected) return;

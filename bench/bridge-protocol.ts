@@ -1,4 +1,7 @@
-/** Messages between the bench and the bridge process (IPC). */
+/**
+ * Messages between the bench and its server processes (IPC): the bridge process, and the HTTP
+ * floor process, which answers only "counters" and "stop" (its "counters" count its own knex).
+ */
 export interface CapturedStatement {
   readonly sql: string;
   readonly bindings: readonly (string | number | boolean | null)[];
@@ -17,3 +20,6 @@ export type BridgeReply = { readonly id: number } & (
   | { readonly type: "captured"; readonly statements: CapturedStatement[] }
   | { readonly type: "ok" }
 );
+
+/** What the HTTP floor process (http-floor.ts) is asked. */
+export type FloorRequest = Extract<BridgeRequest, { readonly type: "counters" | "stop" }>;

@@ -1,10 +1,12 @@
 /**
  * The same three operations done directly with knex (same driver, same pool settings as the
  * bridge) at the same concurrency: the least a hand-written service must ask the database to
- * give the same answer. Bridge time / direct time is the bridge's overhead.
+ * give the same answer. Bridge time / direct time is the bridge's overhead, HTTP included; the
+ * HTTP floor (http-floor.ts) serves these same queries over a bare node:http server.
  */
 import { randomUUID } from "node:crypto";
 import type { Knex } from "knex";
+import type { SqlEngine } from "../src/store/sql/sql-config.js";
 import type { BenchDatabase } from "./databases.js";
 import type { UserPicker } from "./entra-cycle.js";
 import { summarise, type LatencySummary } from "./latencies.js";
@@ -24,42 +26,54 @@ export interface DirectPhaseResult {
 }
 
 type Db = Knex | Knex.Transaction;
+export type DirectUser = Record<string, unknown>;
+
+/** The database work of the three operations, for given users: what direct.ts and the HTTP floor (http-floor.ts) run. */
+export interface DirectQueries {
+  /** The live users with this e-mail (a shared e-mail finds two). */
+  filter(email: string): Promise<DirectUser[]>;
+  /** The live user with this id: one row, or none. */
+  get(id: number): Promise<DirectUser[]>;
+  /** Sets LastName (and ModifiedOn), then reads the user back, in one transaction: one row, or none. */
+  patch(id: number, familyName: string): Promise<DirectUser[]>;
+}
 
 /** The user row with its lookup names (as SCIM shows them), live users only, then its phones. */
-async function readUsers(db: Db, engine: BenchDatabase["engine"], where: (query: Knex.QueryBuilder) => void): Promise<Record<string, unknown>[]> {
+async function readUsers(db: Db, engine: SqlEngine, where: (query: Knex.QueryBuilder) => void): Promise<DirectUser[]> {
   const query = db({ u: "Users" })
     .leftJoin({ d: "Departments" }, "d.DepartmentID", "u.DepartmentID")
     .leftJoin({ l: "Locations" }, "l.LocationID", "u.LocationID")
     .select("u.*", "d.DepartmentName", "l.LocationName")
     .where("u.IsDeleted", engine === "postgres" ? false : 0);
   where(query);
-  const users: Record<string, unknown>[] = await query;
+  const users: DirectUser[] = await query;
   if (users.length === 0) return users;
-  const phones: Record<string, unknown>[] = await db("UserPhones").select("UserID", "PhoneType", "Number").whereIn("UserID", users.map((u) => u.UserID as number));
+  const phones: DirectUser[] = await db("UserPhones").select("UserID", "PhoneType", "Number").whereIn("UserID", users.map((u) => u.UserID as number));
   return users.map((user) => ({ ...user, phones: phones.filter((p) => p.UserID === user.UserID) }));
 }
 
-export function directOperations(db: BenchDatabase, picker: UserPicker): Record<DirectOperation, () => Promise<unknown>> {
-  const { knex, engine } = db;
+export function directQueries(knex: Knex, engine: SqlEngine): DirectQueries {
   const now = () => (engine === "sqlite" ? new Date().toISOString().replace("T", " ").replace("Z", "") : new Date());
   return {
     // PostgreSQL compares case-sensitively: lower() on both sides, served by IX_Users_Email_lower.
-    filter: () => {
-      const email = emailOf(picker.live());
-      return readUsers(knex, engine, (q) => (engine === "postgres" ? q.whereRaw('lower("u"."Email") = lower(?)', [email]) : q.where("u.Email", email)));
-    },
-    get: () => {
-      const id = picker.live();
-      return readUsers(knex, engine, (q) => q.where("u.UserID", id));
-    },
+    filter: (email) => readUsers(knex, engine, (q) => (engine === "postgres" ? q.whereRaw('lower("u"."Email") = lower(?)', [email]) : q.where("u.Email", email))),
+    get: (id) => readUsers(knex, engine, (q) => q.where("u.UserID", id)),
     // One transaction: the change, then the user as it now is (SCIM answers PATCH with it).
-    patch: () => {
-      const id = picker.live();
-      return knex.transaction(async (trx) => {
-        await trx("Users").where({ UserID: id }).update({ LastName: `Renamed-${randomUUID().slice(0, 8)}`, ModifiedOn: now() });
+    patch: (id, familyName) =>
+      knex.transaction(async (trx) => {
+        await trx("Users").where({ UserID: id }).update({ LastName: familyName, ModifiedOn: now() });
         return readUsers(trx, engine, (q) => q.where("u.UserID", id));
-      });
-    },
+      }),
+  };
+}
+
+/** The three operations on random live users, as the HTTP scenarios pick them (entra-cycle.ts singleOperations). */
+export function directOperations(db: BenchDatabase, picker: UserPicker): Record<DirectOperation, () => Promise<unknown>> {
+  const queries = directQueries(db.knex, db.engine);
+  return {
+    filter: () => queries.filter(emailOf(picker.live())),
+    get: () => queries.get(picker.live()),
+    patch: () => queries.patch(picker.live(), `Renamed-${randomUUID().slice(0, 8)}`),
   };
 }
 

@@ -1,10 +1,11 @@
 /**
  * `npm run bench`: for each engine and size, seed BIS, start the bridge in its own process,
- * replay Entra's cycles over HTTP, do the same operations directly, and compare. Exits 1 when
- * the userName filter's cost grows with the table, or when the bridge answered with errors.
+ * replay Entra's cycles over HTTP, do the same operations directly and through a bare HTTP
+ * server (the HTTP floor), and compare. Exits 1 when the userName filter's cost grows with the
+ * table, or when the bridge (or the floor) answered with errors.
  */
 import type { Knex } from "knex";
-import { startBridgeProcess, type BridgeHandle } from "./bridge-client.js";
+import { startBridgeProcess, startFloorProcess, type BridgeHandle, type ServerHandle } from "./bridge-client.js";
 import { createBenchDatabase, serverUrl, type BenchDatabase } from "./databases.js";
 import { directOperations, runDirectPhase, type DirectOperation } from "./direct.js";
 import { loadAverage, machineFacts, writeResults } from "./docs-results.js";
@@ -17,6 +18,8 @@ import { seedUsers } from "./seed.js";
 
 const OPERATIONS: readonly DirectOperation[] = ["filter", "get", "patch"];
 const WARM_UP_SECONDS = 2;
+/** Warm-up before each direct and HTTP floor phase (not measured). */
+const PHASE_WARM_UP_SECONDS = 1;
 const log = (line: string) => console.log(line);
 
 /** Removes what a run created even when it is interrupted. */
@@ -26,14 +29,20 @@ process.once("SIGINT", async () => {
   process.exit(130);
 });
 
-async function measured(bridge: BridgeHandle, scenario: Scenario, options: BenchOptions, durationSeconds = options.durationSeconds): Promise<MeasuredPhase> {
-  const before = await bridge.counters();
-  const phase = await runHttpPhase(bridge, scenario, { connections: options.concurrency, durationSeconds });
-  const after = await bridge.counters();
+/** One HTTP phase against a server process (the bridge or the floor), with its statements and CPU per request. */
+async function measuredPhase(server: ServerHandle, scenario: Scenario, options: BenchOptions): Promise<MeasuredPhase> {
+  const before = await server.counters();
+  const phase = await runHttpPhase(server, scenario, { connections: options.concurrency, durationSeconds: options.durationSeconds });
+  const after = await server.counters();
   const requests = Math.max(1, phase.requests);
-  const result = { ...phase, queriesPerRequest: (after.queries - before.queries) / requests, cpuMsPerRequest: (after.cpuMs - before.cpuMs) / requests };
-  log(`    ${phase.name.padEnd(20)} ${Math.round(phase.requestsPerSecond).toString().padStart(6)} req/s  p50 ${phase.latency.p50Ms.toFixed(2)} ms  p99 ${phase.latency.p99Ms.toFixed(2)} ms  ${result.queriesPerRequest.toFixed(1)} queries/req  CPU ${result.cpuMsPerRequest.toFixed(2)} ms/req${phase.failures ? `  FAILURES ${JSON.stringify(phase.statuses)}` : ""}`);
-  return result;
+  return { ...phase, queriesPerRequest: (after.queries - before.queries) / requests, cpuMsPerRequest: (after.cpuMs - before.cpuMs) / requests };
+}
+
+/** A bridge phase, logged. */
+async function measured(bridge: BridgeHandle, scenario: Scenario, options: BenchOptions): Promise<MeasuredPhase> {
+  const phase = await measuredPhase(bridge, scenario, options);
+  log(`    ${phase.name.padEnd(20)} ${Math.round(phase.requestsPerSecond).toString().padStart(6)} req/s  p50 ${phase.latency.p50Ms.toFixed(2)} ms  p99 ${phase.latency.p99Ms.toFixed(2)} ms  ${phase.queriesPerRequest.toFixed(1)} queries/req  CPU ${phase.cpuMsPerRequest.toFixed(2)} ms/req${phase.failures ? `  FAILURES ${JSON.stringify(phase.statuses)}` : ""}`);
+  return phase;
 }
 
 async function engineVersion(knex: Knex, engine: BenchEngine): Promise<string> {
@@ -97,11 +106,40 @@ async function measureSize(engine: BenchEngine, p: Prepared, flatness: FlatnessS
   const direct = {} as SizeResult["direct"];
   const work = directOperations(p.db, p.picker);
   for (const op of OPERATIONS) {
-    await runDirectPhase(p.db, op, work[op], { concurrency: options.concurrency, durationSeconds: 1 });
+    await runDirectPhase(p.db, op, work[op], { concurrency: options.concurrency, durationSeconds: PHASE_WARM_UP_SECONDS });
     direct[op] = await runDirectPhase(p.db, op, work[op], { concurrency: options.concurrency, durationSeconds: options.durationSeconds });
-    log(`    direct ${op.padEnd(13)} ${Math.round(direct[op].requestsPerSecond).toString().padStart(6)} req/s  p50 ${direct[op].latency.p50Ms.toFixed(2)} ms  CPU ${direct[op].cpuMsPerRequest.toFixed(2)} ms/op  ratio ${(operations[op].latency.meanMs / direct[op].latency.meanMs).toFixed(2)}`);
+    log(`    direct ${op.padEnd(13)} ${Math.round(direct[op].requestsPerSecond).toString().padStart(6)} req/s  p50 ${direct[op].latency.p50Ms.toFixed(2)} ms  CPU ${direct[op].cpuMsPerRequest.toFixed(2)} ms/op  ratio bridge/direct ${(operations[op].latency.meanMs / direct[op].latency.meanMs).toFixed(2)}`);
   }
-  return { engine, engineVersion: await engineVersion(p.db.knex, engine), size: p.size, seed: p.seed, flatness, cycles, operations, direct, peakRssMb: maxRssKb / 1024 };
+  const floor = await measureFloor(p, options);
+  for (const op of OPERATIONS) {
+    const f = floor[op];
+    const ratios = `floor/direct ${(f.latency.meanMs / direct[op].latency.meanMs).toFixed(2)}  bridge/floor ${(operations[op].latency.meanMs / f.latency.meanMs).toFixed(2)}`;
+    log(`    floor  ${op.padEnd(13)} ${Math.round(f.requestsPerSecond).toString().padStart(6)} req/s  p50 ${f.latency.p50Ms.toFixed(2)} ms  CPU ${f.cpuMsPerRequest.toFixed(2)} ms/req  ${f.queriesPerRequest.toFixed(1)} queries/req  ratio ${ratios}${f.failures ? `  FAILURES ${JSON.stringify(f.statuses)}` : ""}`);
+  }
+  return { engine, engineVersion: await engineVersion(p.db.knex, engine), size: p.size, seed: p.seed, flatness, cycles, operations, direct, floor, peakRssMb: maxRssKb / 1024 };
+}
+
+/**
+ * The bench's three requests against the HTTP floor (http-floor.ts: a bare node:http server
+ * doing direct.ts's queries), in a process of its own started for this database only.
+ */
+async function measureFloor(p: Prepared, options: BenchOptions): Promise<SizeResult["floor"]> {
+  const server = await startFloorProcess(p.db.config);
+  cleanups.add(server.stop);
+  try {
+    const single = singleOperations(p.picker);
+    // A fresh process: warmed up like the bridge in prepare(), or its first phase pays for JIT compilation.
+    await runHttpPhase(server, single.filter, { connections: options.concurrency, durationSeconds: WARM_UP_SECONDS });
+    const floor = {} as SizeResult["floor"];
+    for (const op of OPERATIONS) {
+      await runHttpPhase(server, single[op], { connections: options.concurrency, durationSeconds: PHASE_WARM_UP_SECONDS });
+      floor[op] = { ...(await measuredPhase(server, single[op], options)), name: `HTTP floor ${single[op].name}` };
+    }
+    return floor;
+  } finally {
+    cleanups.delete(server.stop);
+    await server.stop();
+  }
 }
 
 async function benchEngine(engine: BenchEngine, options: BenchOptions): Promise<SizeResult[]> {
@@ -139,7 +177,7 @@ async function main(): Promise<number> {
     }
   }
 
-  const failures = results.flatMap((r) => [...r.cycles, ...Object.values(r.operations)].filter((p) => p.failures > 0).map((p) => `${r.engine} ${r.size}: ${p.name} had ${p.failures} failed requests ${JSON.stringify(p.statuses)}`));
+  const failures = results.flatMap((r) => [...r.cycles, ...Object.values(r.operations), ...Object.values(r.floor)].filter((p) => p.failures > 0).map((p) => `${r.engine} ${r.size}: ${p.name} had ${p.failures} failed requests ${JSON.stringify(p.statuses)}`));
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
   const command = `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim().replace(/ --$/, "");
   const section = [

@@ -20,6 +20,8 @@ export interface SizeResult {
   readonly cycles: MeasuredPhase[];
   readonly operations: Record<DirectOperation, MeasuredPhase>;
   readonly direct: Record<DirectOperation, DirectPhaseResult>;
+  /** The same requests against the HTTP floor (http-floor.ts): a bare node:http server doing the direct queries. */
+  readonly floor: Record<DirectOperation, MeasuredPhase>;
   readonly peakRssMb: number;
 }
 
@@ -32,6 +34,14 @@ export interface EngineVerdict {
 /** The bridge's overhead for one operation: its mean latency over the direct one's. */
 export const overheadRatio = (result: SizeResult, operation: DirectOperation) =>
   result.operations[operation].latency.meanMs / result.direct[operation].latency.meanMs;
+
+/** What any HTTP service pays on this machine: the HTTP floor's mean latency over the direct one's. */
+export const floorRatio = (result: SizeResult, operation: DirectOperation) =>
+  result.floor[operation].latency.meanMs / result.direct[operation].latency.meanMs;
+
+/** The bridge's own overhead, HTTP's share taken out: its mean latency over the HTTP floor's. */
+export const bridgeOverFloor = (result: SizeResult, operation: DirectOperation) =>
+  result.operations[operation].latency.meanMs / result.floor[operation].latency.meanMs;
 
 const ms = (value: number) => (Number.isFinite(value) ? (value < 10 ? value.toFixed(2) : value.toFixed(1)) : "-");
 const rate = (value: number) => Math.round(value).toLocaleString("en");
@@ -48,11 +58,38 @@ export function sizeSection(result: SizeResult): string {
     [...result.cycles, ...Object.values(result.operations)].map((p) => [p.name, rate(p.requestsPerSecond), ms(p.latency.p50Ms), ms(p.latency.p99Ms), p.queriesPerRequest.toFixed(1), ms(p.cpuMsPerRequest), p.failures]),
   );
   const ratios = table(
-    ["operation", "bridge mean ms", "direct mean ms", "direct req/s", "direct p50 ms", "direct p99 ms", "direct queries", "ratio bridge/direct", "CPU ms bridge / direct"],
+    [
+      "operation",
+      "bridge mean ms",
+      "HTTP floor mean ms",
+      "direct mean ms",
+      "direct req/s",
+      "direct p50 ms",
+      "direct p99 ms",
+      "direct queries",
+      "ratio bridge/direct",
+      "ratio floor/direct",
+      "ratio bridge/floor",
+      "CPU ms bridge / floor / direct",
+    ],
     (Object.keys(result.direct) as DirectOperation[]).map((op) => {
       const direct = result.direct[op];
-      const cpu = `${ms(result.operations[op].cpuMsPerRequest)} / ${ms(direct.cpuMsPerRequest)}`;
-      return [op, ms(result.operations[op].latency.meanMs), ms(direct.latency.meanMs), rate(direct.requestsPerSecond), ms(direct.latency.p50Ms), ms(direct.latency.p99Ms), direct.queriesPerRequest.toFixed(1), overheadRatio(result, op).toFixed(2), cpu];
+      const floor = result.floor[op];
+      const cpu = `${ms(result.operations[op].cpuMsPerRequest)} / ${ms(floor.cpuMsPerRequest)} / ${ms(direct.cpuMsPerRequest)}`;
+      return [
+        op,
+        ms(result.operations[op].latency.meanMs),
+        ms(floor.latency.meanMs),
+        ms(direct.latency.meanMs),
+        rate(direct.requestsPerSecond),
+        ms(direct.latency.p50Ms),
+        ms(direct.latency.p99Ms),
+        direct.queriesPerRequest.toFixed(1),
+        overheadRatio(result, op).toFixed(2),
+        floorRatio(result, op).toFixed(2),
+        bridgeOverFloor(result, op).toFixed(2),
+        cpu,
+      ];
     }),
   );
   const plans = result.flatness.plans.map((p) => `\`${p.detail}\`${p.rowsExamined === undefined ? "" : ` (${p.rowsExamined} rows of Users examined)`}`).join(", ");
@@ -71,7 +108,7 @@ export function sizeSection(result: SizeResult): string {
 export function summaryTable(results: readonly SizeResult[], verdicts: readonly EngineVerdict[]): string {
   const flatOf = (engine: string) => verdicts.find((v) => v.engine === engine);
   return table(
-    ["engine", "users", "initial cycle req/s", "incremental req/s", "filter p50/p99 ms", "ratio filter / get / patch", "peak RSS MB", "filter cost flat"],
+    ["engine", "users", "initial cycle req/s", "incremental req/s", "filter p50/p99 ms", "ratio filter / get / patch", "floor ratio filter / get / patch", "peak RSS MB", "filter cost flat"],
     results.map((r) => {
       const verdict = flatOf(r.engine);
       const initial = r.cycles[0]!;
@@ -84,6 +121,7 @@ export function summaryTable(results: readonly SizeResult[], verdicts: readonly 
         rate(incremental.requestsPerSecond),
         `${ms(filter.latency.p50Ms)} / ${ms(filter.latency.p99Ms)}`,
         (["filter", "get", "patch"] as const).map((op) => overheadRatio(r, op).toFixed(2)).join(" / "),
+        (["filter", "get", "patch"] as const).map((op) => floorRatio(r, op).toFixed(2)).join(" / "),
         r.peakRssMb.toFixed(0),
         verdict ? (verdict.verdict.flat ? `yes (${verdict.verdict.latencyRatio.toFixed(2)}x)` : "NO") : "n/a",
       ];
