@@ -301,6 +301,12 @@ export class SqlUserStore implements UserStore {
     const options = {
       lockTimeoutMs: this.#options.lockTimeoutMs,
       anchor: { table: this.model.table, column: this.model.keyColumn },
+      // Known to the deadline before any statement runs on it: one still waiting for its answer
+      // (SET, BEGIN) at the deadline is cut off too, not left holding its pool slot.
+      connectionAcquired: (connection: unknown) => {
+        deadline.connections.add(connection);
+        if (deadline.expired) throw deadline.error;
+      },
     };
     for (let attempt = 0; ; attempt += 1) {
       if (deadline.expired) throw deadline.error;

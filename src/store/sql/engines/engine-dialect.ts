@@ -21,6 +21,11 @@ export interface WriteOptions {
   readonly lockTimeoutMs: number;
   /** A table and column the engine may touch with a no-op write to take its write lock (SQLite). */
   readonly anchor: { readonly table: string; readonly column: string };
+  /**
+   * Told the connection a write holds as soon as it has it, before any statement runs on it, so
+   * the store's deadline can abort it; throws to give it back unused (the deadline has passed).
+   */
+  readonly connectionAcquired?: (connection: unknown) => void;
 }
 
 /**

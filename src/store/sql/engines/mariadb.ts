@@ -42,7 +42,11 @@ export function mariadbKnexConfig(config: MariadbConfig): Knex.Config {
         }
       },
     },
-    acquireConnectionTimeout: acquireTimeout(config),
+    // A little less than the deadline: a burst of requests queued behind connections that the
+    // deadline aborts gives up before those connections are replaced, so the pool does not open
+    // new connections (on a slow network: slow ones that hold its slots after it heals) for
+    // requests about to be answered 503 anyway.
+    acquireConnectionTimeout: Math.max(1, Math.floor(acquireTimeout(config) * 0.9)),
   };
 }
 
@@ -77,6 +81,9 @@ function classifyFailure(error: unknown): Failure | undefined {
   return commonFailure(error);
 }
 
+/** Connections whose session already reads committed (see writeTransaction). */
+const readCommitted = new WeakSet<object>();
+
 export const mariadbDialect: EngineDialect = {
   engine: "mariadb",
 
@@ -89,6 +96,14 @@ export const mariadbDialect: EngineDialect = {
     const connection = (await db.client.acquireConnection()) as MysqlConnection;
     const taken = new Set<string>();
     try {
+      options.connectionAcquired?.(connection);
+      // Each statement reads the latest committed rows: a duplicate check after GET_LOCK must
+      // not read from a snapshot taken before the lock (InnoDB's default REPEATABLE READ). Set
+      // once per connection, on its first write, rather than before every transaction.
+      if (!readCommitted.has(connection)) {
+        await db.raw("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED").connection(connection);
+        readCommitted.add(connection);
+      }
       return await db.transaction(
         (trx) =>
           work({
@@ -103,11 +118,7 @@ export const mariadbDialect: EngineDialect = {
               }
             },
           }),
-        // Each statement reads the latest committed rows: a duplicate check after GET_LOCK must
-        // not read from a snapshot taken before the lock (InnoDB's default REPEATABLE READ).
-        // Set per transaction: a session-wide SET in the pool's afterCreate hung new connections
-        // on a slow network (test/reliability/faults.reliability.ts).
-        { connection, isolationLevel: "read committed" },
+        { connection },
       );
     } finally {
       if (taken.size > 0) {
