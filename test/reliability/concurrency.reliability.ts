@@ -18,6 +18,36 @@ const PROCESSES = 3;
 const DEADLINE_MS = 30_000;
 const patchOf = (operations: unknown[]) => ({ schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: operations });
 
+/**
+ * Three rounds of 50 parallel creates of one e-mail (in varying case) spread over the bridges:
+ * each round one 201 and 49 409s naming the winner, and one stored user (`stored` counts them).
+ */
+async function racingCreates(url: (i: number) => string, label: string, stored: (email: string) => Promise<number>) {
+  let tried = 0;
+  let passed = 0;
+  let hung = 0;
+  let duplicates = 0;
+  for (let round = 0; round < 3; round++) {
+    const email = `racer${round}.${label}${DOMAIN}`;
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => scim(url(i), "POST", "/Users", entraUser(i % 3 === 0 ? email.toUpperCase() : email), DEADLINE_MS)),
+    );
+    const statuses = responses.map((r) => r.status);
+    hung += statuses.filter((s) => s === 0).length;
+    const created = statuses.filter((s) => s === 201).length;
+    const conflicts = statuses.filter((s) => s === 409).length;
+    const users = await stored(email);
+    duplicates += Math.max(0, users - 1);
+    tried += 50;
+    if (created === 1 && conflicts === 49 && users === 1) passed += 50;
+    expect({ created, conflicts, users }).toEqual({ created: 1, conflicts: 49, users: 1 });
+    // Every 409 names the one user that won.
+    const winner = responses.find((r) => r.status === 201)!.body.id;
+    expect(responses.filter((r) => r.status === 409).every((r) => String(r.body.detail).includes(`BIS user ${winner}`))).toBe(true);
+  }
+  return { tried, passed, hung, duplicates };
+}
+
 // Server engines only: SQLite has one writer per file (test/store/concurrency.test.ts covers it).
 for (const engine of ["postgres", "mariadb"] as const) describe.skipIf(!engineAvailable(engine))(`concurrency across bridge processes [${engine}]`, () => {
   let db: TestDatabase;
@@ -35,32 +65,14 @@ for (const engine of ["postgres", "mariadb"] as const) describe.skipIf(!engineAv
   });
 
   it("50 parallel creates of one e-mail (in varying case), three rounds, make exactly one user each", async () => {
-    let tried = 0;
-    let passed = 0;
-    let hung = 0;
-    for (let round = 0; round < 3; round++) {
-      const email = `racer${round}.${engine}${DOMAIN}`;
-      const responses = await Promise.all(
-        Array.from({ length: 50 }, (_, i) => scim(url(i), "POST", "/Users", entraUser(i % 3 === 0 ? email.toUpperCase() : email), DEADLINE_MS)),
-      );
-      const statuses = responses.map((r) => r.status);
-      hung += statuses.filter((s) => s === 0).length;
-      const created = statuses.filter((s) => s === 201).length;
-      const conflicts = statuses.filter((s) => s === 409).length;
-      tried += 50;
-      if (created === 1 && conflicts === 49) passed += 50;
-      expect({ created, conflicts }).toEqual({ created: 1, conflicts: 49 });
-      // Every 409 names the one user that won.
-      const winner = responses.find((r) => r.status === 201)!.body.id;
-      expect(responses.filter((r) => r.status === 409).every((r) => String(r.body.detail).includes(`BIS user ${winner}`))).toBe(true);
-    }
+    const race = await racingCreates(url, engine, async (email) => Number((await db.knex("Users").whereRaw("LOWER(??) = LOWER(?)", ["Email", email]).count({ n: "*" }))[0].n));
     const health = await checkBis(db.knex, DOMAIN);
     const rows = await db.knex("Users").count({ n: "*" });
-    recordCases("concurrency", `racing creates [${engine}]`, tried, passed);
-    recordFault({ fault: "race: 3x50 creates of one e-mail, 3 processes", engine, requests: tried, unavailable: 0, hung, lostWrites: 0, halfWritten: health.halfWritten, duplicates: health.duplicates, recovered: true });
+    recordCases("concurrency", `racing creates [${engine}]`, race.tried, race.passed);
+    recordFault({ fault: "race: 3x50 creates of one e-mail, 3 processes", engine, requests: race.tried, unavailable: 0, hung: race.hung, lostWrites: 0, halfWritten: health.halfWritten, duplicates: health.duplicates, recovered: true });
     expect(Number(rows[0].n)).toBe(3);
     expect(health).toEqual({ duplicates: 0, halfWritten: 0 });
-    expect(hung).toBe(0);
+    expect(race.hung).toBe(0);
   });
 
   it("30 parallel PATCHes of one user end in the state one of them wrote whole (a serial order)", async () => {
@@ -166,28 +178,10 @@ describe("concurrency across bridge processes [rest]", () => {
   });
 
   it("50 parallel creates of one e-mail (in varying case), three rounds, make exactly one employee each", async () => {
-    let tried = 0;
-    let passed = 0;
-    let hung = 0;
-    let duplicates = 0;
-    for (let round = 0; round < 3; round++) {
-      const email = `racer${round}.rest${DOMAIN}`;
-      const responses = await Promise.all(
-        Array.from({ length: 50 }, (_, i) => scim(url(i), "POST", "/Users", entraUser(i % 3 === 0 ? email.toUpperCase() : email), DEADLINE_MS)),
-      );
-      const statuses = responses.map((r) => r.status);
-      hung += statuses.filter((s) => s === 0).length;
-      const created = statuses.filter((s) => s === 201).length;
-      const conflicts = statuses.filter((s) => s === 409).length;
-      duplicates += Math.max(0, employeesWith(email).length - 1);
-      tried += 50;
-      if (created === 1 && conflicts === 49) passed += 50;
-      expect({ created, conflicts }).toEqual({ created: 1, conflicts: 49 });
-      expect(employeesWith(email)).toHaveLength(1);
-    }
-    recordCases("concurrency", "racing creates [rest]", tried, passed);
-    recordFault({ fault: "race: 3x50 creates of one e-mail, 3 processes", engine: "rest", requests: tried, unavailable: 0, hung, lostWrites: 0, halfWritten: 0, duplicates, recovered: true });
-    expect(hung).toBe(0);
+    const race = await racingCreates(url, "rest", async (email) => employeesWith(email).length);
+    recordCases("concurrency", "racing creates [rest]", race.tried, race.passed);
+    recordFault({ fault: "race: 3x50 creates of one e-mail, 3 processes", engine: "rest", requests: race.tried, unavailable: 0, hung: race.hung, lostWrites: 0, halfWritten: 0, duplicates: race.duplicates, recovered: true });
+    expect(race.hung).toBe(0);
   });
 
   it("30 parallel PATCHes of one user through one bridge end in the state one of them wrote whole", async () => {
