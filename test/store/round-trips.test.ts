@@ -89,6 +89,19 @@ describeEachEngine("statements per request", (engine) => {
     }
   });
 
+  it.skipIf(engine === "sqlite")("a write's connection is known to the deadline before its first statement (BEGIN included)", async () => {
+    let before: number | undefined;
+    let handed: unknown;
+    statements = [];
+    await t.store.dialect.writeTransaction(t.store.db, { ...WRITE_OPTIONS, connectionAcquired: (connection) => ((handed = connection), (before = statements.length)) }, async (session) => {
+      await session.lock(["user:deadline"]);
+      // The transaction runs on the connection the deadline was told of.
+      expect(await (session.trx as unknown as { client: { acquireConnection(): Promise<unknown> } }).client.acquireConnection()).toBe(handed);
+    });
+    expect(before).toBe(0);
+    expect(statements.length).toBeGreaterThan(1);
+  });
+
   it.skipIf(engine !== "mariadb")("MariaDB: READ COMMITTED is set once per connection, not per write", async () => {
     const { user } = await t.store.create(newUser("isolation-once@example.com", {}, {}), "conflict");
     const { count } = await counted(async () => {

@@ -113,9 +113,15 @@ function engineKnexConfig(config: SqlStoreConfig): Knex.Config {
   }
 }
 
-/** Waiting for a pooled connection counts against the request deadline, so it never waits longer. */
+/**
+ * Waiting for a pooled connection counts against the request deadline, and ends a little before
+ * it: a burst of requests queued behind writes that the deadline aborts gives up before those
+ * connections are replaced, so the pool does not open new connections (on a slow network, slow
+ * ones that hold its slots after it heals) for requests about to be answered 503 anyway.
+ */
 export function acquireTimeout(config: { deadlineMs?: number }): number {
-  return Math.min(ACQUIRE_CONNECTION_TIMEOUT_MS, config.deadlineMs ?? ACQUIRE_CONNECTION_TIMEOUT_MS);
+  const beforeDeadline = config.deadlineMs === undefined ? ACQUIRE_CONNECTION_TIMEOUT_MS : Math.max(1, Math.floor(config.deadlineMs * 0.9));
+  return Math.min(ACQUIRE_CONNECTION_TIMEOUT_MS, beforeDeadline);
 }
 
 /** Pool settings shared by the server engines; an idle bridge holds no connections. */

@@ -10,24 +10,34 @@ export type TakeLock = (trx: Knex.Transaction, key: string, timeoutMs: number, f
  * A knex transaction whose session takes transaction-scoped locks with `takeLock`
  * (SQL Server and PostgreSQL: the database releases them at commit or rollback).
  */
-export function transactionWithLocks<T>(
+export async function transactionWithLocks<T>(
   db: Knex,
   options: WriteOptions,
   takeLock: TakeLock,
   work: (session: WriteSession) => Promise<T>,
 ): Promise<T> {
-  return db.transaction(async (trx) => {
-    const taken = new Set<string>();
-    return work({
-      trx,
-      async lock(keys) {
-        for (const key of lockOrder(keys, taken)) {
-          await takeLock(trx, key, options.lockTimeoutMs, taken.size === 0);
-          taken.add(key);
-        }
+  // Acquired here, not by knex, so the store's deadline knows it before BEGIN is sent.
+  const connection = await db.client.acquireConnection();
+  try {
+    options.connectionAcquired?.(connection);
+    return await db.transaction(
+      async (trx) => {
+        const taken = new Set<string>();
+        return work({
+          trx,
+          async lock(keys) {
+            for (const key of lockOrder(keys, taken)) {
+              await takeLock(trx, key, options.lockTimeoutMs, taken.size === 0);
+              taken.add(key);
+            }
+          },
+        });
       },
-    });
-  });
+      { connection },
+    );
+  } finally {
+    await db.client.releaseConnection(connection);
+  }
 }
 
 export function lockTimedOut(): BackendUnavailableError {

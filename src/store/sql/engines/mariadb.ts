@@ -42,11 +42,7 @@ export function mariadbKnexConfig(config: MariadbConfig): Knex.Config {
         }
       },
     },
-    // A little less than the deadline: a burst of requests queued behind connections that the
-    // deadline aborts gives up before those connections are replaced, so the pool does not open
-    // new connections (on a slow network: slow ones that hold its slots after it heals) for
-    // requests about to be answered 503 anyway.
-    acquireConnectionTimeout: Math.max(1, Math.floor(acquireTimeout(config) * 0.9)),
+    acquireConnectionTimeout: acquireTimeout(config),
   };
 }
 
