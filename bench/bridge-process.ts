@@ -12,7 +12,7 @@ import { startBridge } from "../src/bridge.js";
 import { configSchema } from "../src/config/config-schema.js";
 import { createLogger } from "../src/ops/logger.js";
 import { SqlUserStore } from "../src/store/sql/sql-user-store.js";
-import type { BridgeReply, BridgeRequest, CapturedStatement } from "./bridge-protocol.js";
+import { countersReply, type BridgeReply, type BridgeRequest, type CapturedStatement } from "./bridge-protocol.js";
 
 export const BENCH_TOKEN = "bench-token-0123456789abcdef";
 
@@ -41,10 +41,8 @@ const send = (reply: BridgeReply) => process.send!(reply);
 
 process.on("message", async (request: BridgeRequest) => {
   switch (request.type) {
-    case "counters": {
-      const cpu = process.cpuUsage();
-      return send({ id: request.id, type: "counters", queries, maxRssKb: process.resourceUsage().maxRSS, cpuMs: (cpu.user + cpu.system) / 1000 });
-    }
+    case "counters":
+      return send(countersReply(request.id, queries));
     case "capture":
       capture = [];
       return send({ id: request.id, type: "ok" });

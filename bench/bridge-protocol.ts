@@ -21,5 +21,11 @@ export type BridgeReply = { readonly id: number } & (
   | { readonly type: "ok" }
 );
 
+/** A server process's answer to "counters": its statements so far, peak RSS and CPU time (user + system). */
+export function countersReply(id: number, queries: number): BridgeReply {
+  const cpu = process.cpuUsage();
+  return { id, type: "counters", queries, maxRssKb: process.resourceUsage().maxRSS, cpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
 /** What the HTTP floor process (http-floor.ts) is asked. */
 export type FloorRequest = Extract<BridgeRequest, { readonly type: "counters" | "stop" }>;

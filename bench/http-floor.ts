@@ -17,7 +17,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import knexFactory from "knex";
 import { buildKnexConfig, type SqlStoreConfig } from "../src/store/sql/sql-config.js";
-import type { BridgeReply, FloorRequest } from "./bridge-protocol.js";
+import { countersReply, type BridgeReply, type FloorRequest } from "./bridge-protocol.js";
 import { directQueries, type DirectUser } from "./direct.js";
 
 const store = JSON.parse(process.env.BENCH_STORE ?? "{}") as SqlStoreConfig;
@@ -73,10 +73,8 @@ const send = (reply: BridgeReply) => process.send!(reply);
 
 process.on("message", async (request: FloorRequest) => {
   switch (request.type) {
-    case "counters": {
-      const cpu = process.cpuUsage();
-      return send({ id: request.id, type: "counters", queries: statements, maxRssKb: process.resourceUsage().maxRSS, cpuMs: (cpu.user + cpu.system) / 1000 });
-    }
+    case "counters":
+      return send(countersReply(request.id, statements));
     case "stop":
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

@@ -312,8 +312,8 @@ export class SqlUserStore implements UserStore {
       if (deadline.expired) throw deadline.error;
       try {
         return await this.dialect.writeTransaction(this.db, options, async (session: WriteSession) => {
-          // Known to the deadline, so a write still running at its end is cut off, not committed later.
-          deadline.connections.add(await (session.trx as unknown as { client: { acquireConnection(): Promise<unknown> } }).client.acquireConnection());
+          // The server engines told the deadline of this connection (connectionAcquired); SQLite
+          // runs in-process and has nothing to cut off. Past the deadline, nothing is written.
           if (deadline.expired) throw deadline.error;
           const result = await work({ session, model: this.model, dialect: this.dialect, now: new Date() });
           if (this.#options.dryRun) throw new DryRunRollback(result);

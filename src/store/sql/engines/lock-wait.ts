@@ -16,11 +16,8 @@ export async function transactionWithLocks<T>(
   takeLock: TakeLock,
   work: (session: WriteSession) => Promise<T>,
 ): Promise<T> {
-  // Acquired here, not by knex, so the store's deadline knows it before BEGIN is sent.
-  const connection = await db.client.acquireConnection();
-  try {
-    options.connectionAcquired?.(connection);
-    return await db.transaction(
+  return onWriteConnection(db, options, (connection) =>
+    db.transaction(
       async (trx) => {
         const taken = new Set<string>();
         return work({
@@ -34,7 +31,19 @@ export async function transactionWithLocks<T>(
         });
       },
       { connection },
-    );
+    ),
+  );
+}
+
+/**
+ * Runs a write on a pooled connection acquired here, not by knex, so the store's deadline is told
+ * of it (`connectionAcquired`) before the first statement (BEGIN, a session setting) is sent.
+ */
+export async function onWriteConnection<C, T>(db: Knex, options: WriteOptions, write: (connection: C) => Promise<T>): Promise<T> {
+  const connection = (await db.client.acquireConnection()) as C;
+  try {
+    options.connectionAcquired?.(connection);
+    return await write(connection);
   } finally {
     await db.client.releaseConnection(connection);
   }

@@ -4,7 +4,7 @@ import { acquireTimeout, serverPool, type MariadbConfig } from "../sql-config.js
 import { commonFailure, errorProperty } from "./driver-failures.js";
 import { LOCK_NAMESPACE, lockOrder, type EngineDialect, type Failure } from "./engine-dialect.js";
 import { firstValue, onOwnConnection } from "./exclusive-lock.js";
-import { lockTimedOut } from "./lock-wait.js";
+import { lockTimedOut, onWriteConnection } from "./lock-wait.js";
 
 /** The callback API of a mysql2 connection, as far as we use it. */
 interface MysqlConnection {
@@ -88,43 +88,41 @@ export const mariadbDialect: EngineDialect = {
    * whole write: take locks on it inside the transaction, and release them only after commit or
    * rollback, so no other writer reads before our rows are visible.
    */
-  async writeTransaction(db, options, work) {
-    const connection = (await db.client.acquireConnection()) as MysqlConnection;
-    const taken = new Set<string>();
-    try {
-      options.connectionAcquired?.(connection);
-      // Each statement reads the latest committed rows: a duplicate check after GET_LOCK must
-      // not read from a snapshot taken before the lock (InnoDB's default REPEATABLE READ). Set
-      // once per connection, on its first write, rather than before every transaction.
-      if (!readCommitted.has(connection)) {
-        await db.raw("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED").connection(connection);
-        readCommitted.add(connection);
+  writeTransaction: (db, options, work) =>
+    onWriteConnection(db, options, async (connection: MysqlConnection) => {
+      const taken = new Set<string>();
+      try {
+        // Each statement reads the latest committed rows: a duplicate check after GET_LOCK must
+        // not read from a snapshot taken before the lock (InnoDB's default REPEATABLE READ). Set
+        // once per connection, on its first write, rather than before every transaction.
+        if (!readCommitted.has(connection)) {
+          await db.raw("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED").connection(connection);
+          readCommitted.add(connection);
+        }
+        return await db.transaction(
+          (trx) =>
+            work({
+              trx,
+              async lock(keys) {
+                for (const key of lockOrder(keys, taken)) {
+                  const seconds = Math.max(1, Math.ceil(options.lockTimeoutMs / 1000));
+                  const rows = await trx.raw(`SELECT GET_LOCK(${LOCK_NAME}, ?) AS acquired`, [LOCK_NAMESPACE + key, seconds]);
+                  const acquired = (rows as [Array<{ acquired: number | null }>])[0][0]?.acquired;
+                  if (acquired !== 1) throw lockTimedOut();
+                  taken.add(key);
+                }
+              },
+            }),
+          { connection },
+        );
+      } finally {
+        if (taken.size > 0) {
+          // One statement for all of them. A dead connection has lost its locks already; the pool discards it.
+          const keys = [...taken];
+          await run(connection, `DO ${keys.map(() => `RELEASE_LOCK(${LOCK_NAME})`).join(", ")}`, keys.map((key) => LOCK_NAMESPACE + key)).catch(() => undefined);
+        }
       }
-      return await db.transaction(
-        (trx) =>
-          work({
-            trx,
-            async lock(keys) {
-              for (const key of lockOrder(keys, taken)) {
-                const seconds = Math.max(1, Math.ceil(options.lockTimeoutMs / 1000));
-                const rows = await trx.raw(`SELECT GET_LOCK(${LOCK_NAME}, ?) AS acquired`, [LOCK_NAMESPACE + key, seconds]);
-                const acquired = (rows as [Array<{ acquired: number | null }>])[0][0]?.acquired;
-                if (acquired !== 1) throw lockTimedOut();
-                taken.add(key);
-              }
-            },
-          }),
-        { connection },
-      );
-    } finally {
-      if (taken.size > 0) {
-        // One statement for all of them. A dead connection has lost its locks already; the pool discards it.
-        const keys = [...taken];
-        await run(connection, `DO ${keys.map(() => `RELEASE_LOCK(${LOCK_NAME})`).join(", ")}`, keys.map((key) => LOCK_NAMESPACE + key)).catch(() => undefined);
-      }
-      await db.client.releaseConnection(connection);
-    }
-  },
+    }),
 
   // utf8mb4_general_ci (BIS's default collation) already compares without case.
   caseFolding: { column: "??", value: "?" },
