@@ -1,4 +1,4 @@
-/** Starts the bench's server processes for one database (the bridge, the HTTP floor) and talks to them over IPC. */
+/** Starts the bench's server processes (the bridge, the HTTP floor, the HTTP-stage servers) and talks to them over IPC. */
 import { fork, type ChildProcess } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -25,11 +25,18 @@ export interface BridgeHandle extends ServerHandle {
 
 const BRIDGE = fileURLToPath(new URL("./bridge-process.ts", import.meta.url));
 const FLOOR = fileURLToPath(new URL("./http-floor.ts", import.meta.url));
+const STAGE = fileURLToPath(new URL("./stage-server.ts", import.meta.url));
 const PROFILES = fileURLToPath(new URL("./profiles/", import.meta.url));
 
+/** Node flags for a server process: with `profile`, a CPU profile into bench/profiles/. */
+function profiling(options: { profile: boolean }): string[] {
+  if (!options.profile) return [];
+  mkdirSync(PROFILES, { recursive: true });
+  return ["--cpu-prof", `--cpu-prof-dir=${PROFILES}`];
+}
+
 export async function startBridgeProcess(store: SqlStoreConfig, options: { profile: boolean }): Promise<BridgeHandle> {
-  if (options.profile) mkdirSync(PROFILES, { recursive: true });
-  const server = await forkServer("the bridge process", BRIDGE, store, options.profile ? ["--cpu-prof", `--cpu-prof-dir=${PROFILES}`] : []);
+  const server = await forkServer("the bridge process", BRIDGE, { BENCH_STORE: JSON.stringify(store) }, profiling(options));
   const { ask, ...handle } = server;
   return {
     ...handle,
@@ -43,14 +50,19 @@ export async function startBridgeProcess(store: SqlStoreConfig, options: { profi
 
 /** The HTTP floor (http-floor.ts): a bare node:http server doing direct.ts's queries. */
 export function startFloorProcess(store: SqlStoreConfig): Promise<ServerHandle> {
-  return forkServer("the HTTP floor process", FLOOR, store, []);
+  return forkServer("the HTTP floor process", FLOOR, { BENCH_STORE: JSON.stringify(store) }, []);
 }
 
-/** Forks `entry` with the store config in BENCH_STORE and waits for its "ready" message. */
-async function forkServer(name: string, entry: string, store: SqlStoreConfig, execArgv: readonly string[]): Promise<ServerHandle & { ask: <T extends BridgeReply["type"]>(request: RequestBody) => Promise<Reply<T>> }> {
+/** One of the HTTP-stage bench's servers (stage-server.ts): `stage` names which. */
+export function startStageProcess(stage: string, options: { profile: boolean }): Promise<ServerHandle> {
+  return forkServer(`the ${stage} stage server`, STAGE, { BENCH_STAGE: stage }, profiling(options));
+}
+
+/** Forks `entry` with `env` added (what it serves) and waits for its "ready" message. */
+async function forkServer(name: string, entry: string, env: Record<string, string>, execArgv: readonly string[]): Promise<ServerHandle & { ask: <T extends BridgeReply["type"]>(request: RequestBody) => Promise<Reply<T>> }> {
   const child = fork(entry, [], {
     execArgv: ["--import", "tsx", ...execArgv],
-    env: { ...process.env, BENCH_STORE: JSON.stringify(store) },
+    env: { ...process.env, ...env },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const pending = new Map<number, (reply: BridgeReply) => void>();

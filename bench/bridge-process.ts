@@ -3,30 +3,12 @@
  * bridge-client.ts with the store config in BENCH_STORE; answers counter and capture requests
  * over the IPC channel. Logs and audit lines go to files, as in production.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import winston from "winston";
 import { startBridge } from "../src/bridge.js";
-import { configSchema } from "../src/config/config-schema.js";
-import { createLogger } from "../src/ops/logger.js";
 import { SqlUserStore } from "../src/store/sql/sql-user-store.js";
+import { benchBridgeSetup, BENCH_TOKEN } from "./bridge-config.js";
 import { countersReply, type BridgeReply, type BridgeRequest, type CapturedStatement } from "./bridge-protocol.js";
 
-export const BENCH_TOKEN = "bench-token-0123456789abcdef";
-
-const dir = mkdtempSync(join(tmpdir(), "bis-bench-bridge-"));
-const config = configSchema.parse({
-  server: { port: 0, host: "127.0.0.1" },
-  auth: { tokens: BENCH_TOKEN },
-  audit: { file: join(dir, "audit-%DATE%.log") },
-  mapping: fileURLToPath(new URL("../mappings/bis-reference.yaml", import.meta.url)),
-  mappingReload: false,
-  store: JSON.parse(process.env.BENCH_STORE ?? "{}"),
-});
-// One JSON line per request at info, as deployed; to a file so no pipe back-pressure is measured.
-const logger = createLogger({ level: "info", format: "json", transports: [new winston.transports.File({ filename: join(dir, "bridge.log") })] });
+const { config, logger, dispose } = benchBridgeSetup(JSON.parse(process.env.BENCH_STORE ?? "{}"));
 const bridge = await startBridge(config, { logger });
 
 if (!(bridge.store instanceof SqlUserStore)) throw new Error("the bench measures the SQL store; the bridge opened another");
@@ -53,8 +35,7 @@ process.on("message", async (request: BridgeRequest) => {
     }
     case "stop":
       await bridge.close();
-      logger.close();
-      rmSync(dir, { recursive: true, force: true });
+      dispose();
       // The bench closes the channel once it has this answer; this process then exits.
       return send({ id: request.id, type: "ok" });
   }

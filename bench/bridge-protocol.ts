@@ -29,3 +29,9 @@ export function countersReply(id: number, queries: number): BridgeReply {
 
 /** What the HTTP floor process (http-floor.ts) is asked. */
 export type FloorRequest = Extract<BridgeRequest, { readonly type: "counters" | "stop" }>;
+
+/** The HTTP-stage bench's servers (stage-server.ts), from the least work to the bridge's. */
+export const STAGES = ["node:http", "express", "bridge"] as const;
+export type Stage = (typeof STAGES)[number];
+/** Users the stage servers hold in memory: the bench picks among them. */
+export const STAGE_USERS = 10_000;

@@ -6,7 +6,9 @@
  */
 import { randomUUID } from "node:crypto";
 import autocannon, { type Request } from "autocannon";
+import type { ServerHandle } from "./bridge-client.js";
 import { summarise, type LatencySummary } from "./latencies.js";
+import type { MeasuredPhase } from "./report.js";
 import { DEPARTMENTS, LOCATIONS, emailOf, isDeleted, isUniqueLiveUser } from "./population.js";
 
 export interface Target {
@@ -207,4 +209,13 @@ export async function runHttpPhase(target: Target, scenario: Scenario, options: 
     failures: result.non2xx + result.errors,
     statuses,
   };
+}
+
+/** A phase against one of the bench's server processes, with that process's statements and CPU time per request. */
+export async function measuredPhase(server: ServerHandle, scenario: Scenario, options: { connections: number; durationSeconds: number }): Promise<MeasuredPhase> {
+  const before = await server.counters();
+  const phase = await runHttpPhase(server, scenario, options);
+  const after = await server.counters();
+  const requests = Math.max(1, phase.requests);
+  return { ...phase, queriesPerRequest: (after.queries - before.queries) / requests, cpuMsPerRequest: (after.cpuMs - before.cpuMs) / requests };
 }

@@ -9,7 +9,7 @@ import { startBridgeProcess, startFloorProcess, type BridgeHandle, type ServerHa
 import { createBenchDatabase, serverUrl, type BenchDatabase } from "./databases.js";
 import { directOperations, runDirectPhase, type DirectOperation } from "./direct.js";
 import { loadAverage, machineFacts, writeResults } from "./docs-results.js";
-import { incrementalCycle, initialCycle, runHttpPhase, singleOperations, UserPicker, type Scenario } from "./entra-cycle.js";
+import { incrementalCycle, initialCycle, measuredPhase, runHttpPhase, singleOperations, UserPicker, type Scenario } from "./entra-cycle.js";
 import { explainFilter, filterLatencyRound, FLATNESS_ROUNDS, judgeFlatness, type FlatnessSample } from "./flatness.js";
 import { median } from "./latencies.js";
 import { parseOptions, type BenchEngine, type BenchOptions } from "./options.js";
@@ -21,6 +21,8 @@ const WARM_UP_SECONDS = 2;
 /** Warm-up before each direct and HTTP floor phase (not measured). */
 const PHASE_WARM_UP_SECONDS = 1;
 const log = (line: string) => console.log(line);
+/** A measured HTTP phase's load: the bench's concurrency and phase length. */
+const phaseLoad = (options: BenchOptions) => ({ connections: options.concurrency, durationSeconds: options.durationSeconds });
 
 /** Removes what a run created even when it is interrupted. */
 const cleanups = new Set<() => Promise<void>>();
@@ -29,18 +31,9 @@ process.once("SIGINT", async () => {
   process.exit(130);
 });
 
-/** One HTTP phase against a server process (the bridge or the floor), with its statements and CPU per request. */
-async function measuredPhase(server: ServerHandle, scenario: Scenario, options: BenchOptions): Promise<MeasuredPhase> {
-  const before = await server.counters();
-  const phase = await runHttpPhase(server, scenario, { connections: options.concurrency, durationSeconds: options.durationSeconds });
-  const after = await server.counters();
-  const requests = Math.max(1, phase.requests);
-  return { ...phase, queriesPerRequest: (after.queries - before.queries) / requests, cpuMsPerRequest: (after.cpuMs - before.cpuMs) / requests };
-}
-
 /** A bridge phase, logged. */
 async function measured(bridge: BridgeHandle, scenario: Scenario, options: BenchOptions): Promise<MeasuredPhase> {
-  const phase = await measuredPhase(bridge, scenario, options);
+  const phase = await measuredPhase(bridge, scenario, phaseLoad(options));
   log(`    ${phase.name.padEnd(20)} ${Math.round(phase.requestsPerSecond).toString().padStart(6)} req/s  p50 ${phase.latency.p50Ms.toFixed(2)} ms  p99 ${phase.latency.p99Ms.toFixed(2)} ms  ${phase.queriesPerRequest.toFixed(1)} queries/req  CPU ${phase.cpuMsPerRequest.toFixed(2)} ms/req${phase.failures ? `  FAILURES ${JSON.stringify(phase.statuses)}` : ""}`);
   return phase;
 }
@@ -133,7 +126,7 @@ async function measureFloor(p: Prepared, options: BenchOptions): Promise<SizeRes
     const floor = {} as SizeResult["floor"];
     for (const op of OPERATIONS) {
       await runHttpPhase(server, single[op], { connections: options.concurrency, durationSeconds: PHASE_WARM_UP_SECONDS });
-      floor[op] = { ...(await measuredPhase(server, single[op], options)), name: `HTTP floor ${single[op].name}` };
+      floor[op] = { ...(await measuredPhase(server, single[op], phaseLoad(options))), name: `HTTP floor ${single[op].name}` };
     }
     return floor;
   } finally {

@@ -1,4 +1,4 @@
-/** Command-line flags of `npm run bench`, parsed once; a bad flag stops the run with its name. */
+/** Command-line flags of `npm run bench` and `npm run bench:http`, parsed once; a bad flag stops the run with its name. */
 import { parseArgs } from "node:util";
 
 export const ENGINES = ["sqlite", "postgres", "mariadb"] as const;
@@ -55,7 +55,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   };
 }
 
-function positive(flag: string, text: string): number {
+export function positive(flag: string, text: string): number {
   const value = Number(text.replace(/_/g, ""));
   if (!Number.isInteger(value) || value <= 0) throw new Error(`${flag}: "${text}" is not a positive integer`);
   return value;
@@ -65,4 +65,39 @@ function engine(text: string): BenchEngine {
   const name = text.trim() as BenchEngine;
   if (!ENGINES.includes(name)) throw new Error(`--engines: unknown engine "${text}" (one of ${ENGINES.join(", ")})`);
   return name;
+}
+
+/** Flags of `npm run bench:http` (http-stage.ts). */
+export interface StageOptions {
+  /** Measured rounds; each round runs every server once per request. */
+  readonly rounds: number;
+  readonly concurrency: number;
+  readonly durationSeconds: number;
+  readonly profile: boolean;
+}
+
+export const STAGE_USAGE = "npm run bench:http -- [--rounds 3] [--duration 3] [--concurrency 8] [--profile]";
+
+export function parseStageOptions(argv: readonly string[]): StageOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      rounds: { type: "string", default: "3" },
+      duration: { type: "string", default: "3" },
+      concurrency: { type: "string", default: "8" },
+      profile: { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(STAGE_USAGE);
+    process.exit(0);
+  }
+  return {
+    rounds: positive("--rounds", values.rounds),
+    concurrency: positive("--concurrency", values.concurrency),
+    durationSeconds: positive("--duration", values.duration),
+    profile: values.profile,
+  };
 }

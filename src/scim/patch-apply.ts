@@ -20,5 +20,11 @@ export function applyPatch(resource: ScimUserJson, request: unknown): PatchResul
   const operations = normaliseOperations(parsePatchRequest(request));
   const patched = structuredClone(resource);
   for (const operation of operations) PATCH_HANDLERS[operation.op](patched, operation);
-  return { resource: patched, changed: !isDeepStrictEqual(resource, patched) };
+  return {
+    resource: patched,
+    // Asked for rarely (the store compares columns itself): compared only when asked.
+    get changed() {
+      return !isDeepStrictEqual(resource, patched);
+    },
+  };
 }

@@ -78,23 +78,33 @@ export function parseUserResource(body: unknown): ScimUserJson {
   return dropUndefined(result.data) as ScimUserJson;
 }
 
+type TopLevel = { readonly kind: "extension"; readonly id: string; readonly attributes: readonly AttributeDefinition[] } | { readonly kind: "attribute"; readonly definition: AttributeDefinition | { readonly name: string } };
+
+/** Lower-cased name -> the first entry of that name, built once: names are matched on every request. */
+function byLowerName<T>(entries: readonly (readonly [string, T])[]): Map<string, T> {
+  const index = new Map<string, T>();
+  for (const [name, value] of entries) if (!index.has(name.toLowerCase())) index.set(name.toLowerCase(), value);
+  return index;
+}
+const TOP_LEVEL = byLowerName<TopLevel>([
+  ...extensions.map((schema) => [schema.id, { kind: "extension", id: schema.id, attributes: schema.attributes }] as const),
+  ...[...commonAttributes, ...core.attributes, { name: "schemas" }].map((definition) => [definition.name, { kind: "attribute", definition }] as const),
+]);
+const subAttributeIndex = new WeakMap<readonly AttributeDefinition[], Map<string, AttributeDefinition>>();
+function findAttribute(attributes: readonly AttributeDefinition[], key: string): AttributeDefinition | undefined {
+  let index = subAttributeIndex.get(attributes);
+  if (!index) subAttributeIndex.set(attributes, (index = byLowerName(attributes.map((a) => [a.name, a] as const))));
+  return index.get(key.toLowerCase());
+}
+
 /** Attribute names are case-insensitive (RFC 7643 §2.1): rewrite them to their defined case. */
 function canonicalise(body: Record<string, unknown>): Record<string, unknown> {
-  const top: readonly (AttributeDefinition | { name: string; subAttributes?: undefined })[] = [
-    ...commonAttributes,
-    ...core.attributes,
-    { name: "schemas" },
-  ];
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(body)) {
-    const extension = extensions.find((s) => s.id.toLowerCase() === key.toLowerCase());
-    if (extension) {
-      out[extension.id] = isObject(value) ? renameKeys(value, extension.attributes) : value;
-      continue;
-    }
-    const definition = top.find((a) => a.name.toLowerCase() === key.toLowerCase());
-    if (!definition) continue;
-    out[definition.name] = "type" in definition ? renameValue(definition, value) : value;
+  for (const key of Object.keys(body)) {
+    const value = body[key];
+    const known = TOP_LEVEL.get(key.toLowerCase());
+    if (known?.kind === "extension") out[known.id] = isObject(value) ? renameKeys(value, known.attributes) : value;
+    else if (known) out[known.definition.name] = "type" in known.definition ? renameValue(known.definition, value) : value;
   }
   return out;
 }
@@ -107,9 +117,9 @@ function renameValue(definition: AttributeDefinition, value: unknown): unknown {
 
 function renameKeys(value: Record<string, unknown>, attributes: readonly AttributeDefinition[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) {
-    const definition = attributes.find((a) => a.name.toLowerCase() === key.toLowerCase());
-    if (definition) out[definition.name] = renameValue(definition, v);
+  for (const key of Object.keys(value)) {
+    const definition = findAttribute(attributes, key);
+    if (definition) out[definition.name] = renameValue(definition, value[key]);
   }
   return out;
 }
@@ -121,11 +131,9 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function dropUndefined(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(dropUndefined);
   if (!isObject(value)) return value;
-  return Object.fromEntries(
-    Object.entries(value)
-      .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => [k, dropUndefined(v)]),
-  );
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) if (value[key] !== undefined) out[key] = dropUndefined(value[key]);
+  return out;
 }
 
 /** ["addresses", 0, "country"] -> addresses[0].country; extension URNs joined with ":". */
