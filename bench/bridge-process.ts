@@ -6,7 +6,7 @@
 import { startBridge } from "../src/bridge.js";
 import { SqlUserStore } from "../src/store/sql/sql-user-store.js";
 import { benchBridgeSetup, BENCH_TOKEN } from "./bridge-config.js";
-import { countersReply, type BridgeReply, type BridgeRequest, type CapturedStatement } from "./bridge-protocol.js";
+import { serveBench, type BridgeReply, type CapturedStatement } from "./bridge-protocol.js";
 
 const { config, logger, dispose } = benchBridgeSetup(JSON.parse(process.env.BENCH_STORE ?? "{}"));
 const bridge = await startBridge(config, { logger });
@@ -19,31 +19,20 @@ bridge.store.db.on("query", (query: { sql: string; bindings?: unknown[] }) => {
   capture?.push({ sql: query.sql, bindings: (query.bindings ?? []) as CapturedStatement["bindings"] });
 });
 
-const send = (reply: BridgeReply) => process.send!(reply);
-
-process.on("message", async (request: BridgeRequest) => {
-  switch (request.type) {
-    case "counters":
-      return send(countersReply(request.id, queries));
-    case "capture":
+const ready = serveBench({
+  statements: () => queries,
+  async stop() {
+    await bridge.close();
+    dispose();
+  },
+  other(request): BridgeReply {
+    if (request.type === "capture") {
       capture = [];
-      return send({ id: request.id, type: "ok" });
-    case "captured": {
-      const statements = capture ?? [];
-      capture = undefined;
-      return send({ id: request.id, type: "captured", statements });
+      return { id: request.id, type: "ok" };
     }
-    case "stop":
-      await bridge.close();
-      dispose();
-      // The bench closes the channel once it has this answer; this process then exits.
-      return send({ id: request.id, type: "ok" });
-  }
+    const statements = capture ?? [];
+    capture = undefined;
+    return { id: request.id, type: "captured", statements };
+  },
 });
-
-// Ctrl-C reaches the whole process group: the bench stops this bridge itself, after which the
-// channel closes; a bench that died without stopping it closes the channel too.
-process.on("SIGINT", () => undefined);
-process.once("disconnect", () => process.exit(0));
-
-send({ id: 0, type: "ready", scimUrl: bridge.scimUrl.replace("localhost", "127.0.0.1"), token: BENCH_TOKEN });
+ready(bridge.scimUrl.replace("localhost", "127.0.0.1"), BENCH_TOKEN);

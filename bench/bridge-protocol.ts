@@ -1,6 +1,6 @@
 /**
- * Messages between the bench and its server processes (IPC): the bridge process, and the HTTP
- * floor process, which answers only "counters" and "stop" (its "counters" count its own knex).
+ * Messages between the bench and its server processes (IPC): the bridge process, the HTTP floor
+ * and the HTTP-stage servers. All answer "counters" and "stop"; the bridge also "capture".
  */
 export interface CapturedStatement {
   readonly sql: string;
@@ -22,13 +22,45 @@ export type BridgeReply = { readonly id: number } & (
 );
 
 /** A server process's answer to "counters": its statements so far, peak RSS and CPU time (user + system). */
-export function countersReply(id: number, queries: number): BridgeReply {
+function countersReply(id: number, queries: number): BridgeReply {
   const cpu = process.cpuUsage();
   return { id, type: "counters", queries, maxRssKb: process.resourceUsage().maxRSS, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
-/** What the HTTP floor process (http-floor.ts) is asked. */
-export type FloorRequest = Extract<BridgeRequest, { readonly type: "counters" | "stop" }>;
+export interface ServerSide {
+  /** Statements the process has run so far. */
+  readonly statements: () => number;
+  /** Closes the server and what it holds; "stop" is answered after it. */
+  readonly stop: () => Promise<void>;
+  /** Answers the requests other than "counters" and "stop" (the bridge's "capture"). */
+  readonly other?: (request: Exclude<BridgeRequest, { readonly type: "counters" | "stop" }>) => BridgeReply;
+}
+
+/**
+ * A server process's side of the channel: answers the bench's requests, and returns the function
+ * that tells the bench where it listens. Ctrl-C reaches the whole process group: the bench stops
+ * its servers itself, after which the channel closes; a bench that died without stopping them
+ * closes it too. Either way the process then exits.
+ */
+export function serveBench(side: ServerSide): (scimUrl: string, token: string) => void {
+  const send = (reply: BridgeReply) => process.send!(reply);
+  process.on("message", async (request: BridgeRequest) => {
+    switch (request.type) {
+      case "counters":
+        return send(countersReply(request.id, side.statements()));
+      case "stop":
+        await side.stop();
+        // The bench closes the channel once it has this answer; this process then exits.
+        return send({ id: request.id, type: "ok" });
+      default:
+        if (!side.other) throw new Error(`this server does not answer "${request.type}"`);
+        return send(side.other(request));
+    }
+  });
+  process.on("SIGINT", () => undefined);
+  process.once("disconnect", () => process.exit(0));
+  return (scimUrl, token) => send({ id: 0, type: "ready", scimUrl, token });
+}
 
 /** The HTTP-stage bench's servers (stage-server.ts), from the least work to the bridge's. */
 export const STAGES = ["node:http", "express", "bridge"] as const;

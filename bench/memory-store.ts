@@ -25,13 +25,14 @@ function bisUser(model: UserTableModel, i: number, total: number): BisUser {
 
 export function memoryStore(model: UserTableModel, total: number): UserStore {
   const users = new Map<string, BisUser>();
-  const byEmail = new Map<string, BisUser[]>();
+  /** Lower-cased e-mail -> ids: a filter answers the users as they are now (after PATCHes). */
+  const byEmail = new Map<string, string[]>();
   for (let i = 1; i <= total; i += 1) {
     if (isDeleted(i)) continue;
     const user = bisUser(model, i, total);
     users.set(user.id, user);
     const email = String(user.fields[model.emailColumn]).toLowerCase();
-    byEmail.set(email, [...(byEmail.get(email) ?? []), user]);
+    byEmail.set(email, [...(byEmail.get(email) ?? []), user.id]);
   }
   const refused = (what: string) => () => Promise.reject(new Error(`the bench's memory store does not ${what}`));
   const store: UserStore = {
@@ -41,7 +42,7 @@ export function memoryStore(model: UserTableModel, total: number): UserStore {
       if (where?.kind !== "compare" || where.op !== "eq" || where.field.kind !== "column" || where.field.column !== model.emailColumn) {
         throw new Error("the bench's memory store answers only userName eq filters");
       }
-      const found = (byEmail.get(String(where.value).toLowerCase()) ?? []).map((user) => users.get(user.id)!);
+      const found = (byEmail.get(String(where.value).toLowerCase()) ?? []).map((id) => users.get(id)!);
       return { total: found.length, users: found.slice(query.offset, query.offset + query.limit) };
     },
     async update(id, updater) {
