@@ -244,6 +244,7 @@ function matchColumns(mapping: MappingFile, attributes: readonly MappedAttribute
     const attribute = attributes.find((a) => a.name === name)!;
     const column = (attribute.field as { column: string }).column;
     if (column === userSection(mapping).email) return [];
-    return [{ column, ignoreCase: !attribute.definition.caseExact && attribute.entry.valueType === "string" }];
+    const text = attribute.entry.valueType === "string";
+    return [{ column, ignoreCase: text && !attribute.definition.caseExact, caseExact: text && attribute.definition.caseExact }];
   });
 }

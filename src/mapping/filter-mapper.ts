@@ -70,7 +70,8 @@ class FilterMapper {
             field,
             op: filter.op,
             value: this.encode(attribute, filter.op, filter.value),
-            ignoreCase: !attribute.definition.caseExact && attribute.entry.valueType === "string",
+            ignoreCase: attribute.entry.valueType === "string" && !attribute.definition.caseExact,
+            caseExact: attribute.entry.valueType === "string" && attribute.definition.caseExact,
           },
           anchored: SEEKABLE.has(filter.op) && (field.kind === "key" || attribute.entry.filter === "indexed"),
         }));

@@ -22,6 +22,11 @@ export type Condition =
       readonly value: ColumnValue;
       /** SCIM caseExact=false: compare without regard to case (e.g. the e-mail). */
       readonly ignoreCase: boolean;
+      /**
+       * SCIM caseExact=true on a text attribute (e.g. externalId): where the collation ignores
+       * case, the store adds a byte-wise comparison. Never set for dates, numbers or flags.
+       */
+      readonly caseExact?: boolean;
     }
   | { readonly kind: "present"; readonly field: Field }
   | { readonly kind: "and" | "or"; readonly conditions: readonly Condition[] }

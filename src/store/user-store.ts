@@ -13,6 +13,8 @@ export interface MatchColumn {
   readonly column: string;
   /** Compare ignoring case (SCIM caseExact=false). */
   readonly ignoreCase: boolean;
+  /** A caseExact text attribute: compared byte-wise where the collation ignores case. */
+  readonly caseExact?: boolean;
 }
 
 export interface CreateResult {

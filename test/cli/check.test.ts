@@ -139,7 +139,12 @@ describeEachEngine("check: lookups and references resolve in the live data", (en
     );
     // "toronto" is Toronto ignoring case, as the lookup itself matches.
     expect(findings).toHaveLength(4);
-    await db.knex("Departments").insert({ DepartmentID: 4711, DepartmentName: "Imported" });
+    await db.knex.transaction(async (trx) => {
+      // SQL Server takes an explicit IDENTITY value only with IDENTITY_INSERT on, in that session.
+      if (engine === "mssql") await trx.raw("SET IDENTITY_INSERT Departments ON");
+      await trx("Departments").insert({ DepartmentID: 4711, DepartmentName: "Imported" });
+      if (engine === "mssql") await trx.raw("SET IDENTITY_INSERT Departments OFF");
+    });
     expect((await referenceFindings(file)).filter((f) => f.subject === "constants[0]")).toEqual([]);
   });
 });

@@ -2,14 +2,14 @@
  * Every filter the reference mapping accepts is answered with SQL that an index serves: the
  * query plan of what the store runs, on every engine here, shows no full scan of the user table.
  */
-import type { Knex } from "knex";
 import { expect, it } from "vitest";
 import { loadMapping } from "../../src/mapping/compiled-mapping.js";
 import { mapFilter } from "../../src/mapping/filter-mapper.js";
 import { parseFilter } from "../../src/scim/filter-parser.js";
 import { createSqlUserStore } from "../../src/store/sql/sql-user-store.js";
 import { storeOn } from "../store/store-fixtures.js";
-import { describeEachEngine, type TestEngine } from "../support/databases.js";
+import { describeEachEngine } from "../support/databases.js";
+import { queryPlan, scansUsers } from "../support/query-plans.js";
 import { REFERENCE_MAPPING } from "../support/paths.js";
 
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -27,27 +27,6 @@ const FILTERS = [
   'userName eq "ada.lovelace@example.com" and active eq true',
 ];
 
-/** The plan of one statement, as text; on PostgreSQL with sequential scans priced out. */
-const PLAN: Record<TestEngine, (knex: Knex, sql: string, bindings: readonly unknown[]) => Promise<string>> = {
-  sqlite: async (knex, sql, bindings) => JSON.stringify(await knex.raw(`EXPLAIN QUERY PLAN ${sql}`, bindings as Knex.RawBinding[])),
-  postgres: (knex, sql, bindings) =>
-    knex.transaction(async (trx) => {
-      await trx.raw("SET LOCAL enable_seqscan = off");
-      // The query event gives PostgreSQL's native $n placeholders; knex.raw binds ? ones.
-      return JSON.stringify((await trx.raw(`EXPLAIN ${sql.replace(/\$\d+/g, "?")}`, bindings as Knex.RawBinding[])).rows);
-    }),
-  mariadb: async (knex, sql, bindings) => JSON.stringify((await knex.raw(`EXPLAIN ${sql}`, bindings as Knex.RawBinding[]))[0]),
-};
-
-/** A full scan of the user table (aliased u by the store), in each engine's plan vocabulary. */
-function scansUsers(engine: TestEngine, plan: string): boolean {
-  if (engine === "sqlite") return /"detail":"SCAN u\b/.test(plan);
-  if (engine === "postgres") return /Seq Scan on (\\")?Users(\\")? u/.test(plan);
-  // MariaDB may still read a 7-row table whole; what matters is that an index could serve it.
-  const rows = JSON.parse(plan) as { table: string; possible_keys: string | null }[];
-  return rows.some((row) => row.table === "u" && !row.possible_keys);
-}
-
 describeEachEngine("index use of mapped filters", (engine) => {
   const t = storeOn(engine);
   const mapping = loadMapping(REFERENCE_MAPPING);
@@ -64,7 +43,7 @@ describeEachEngine("index use of mapped filters", (engine) => {
     const userQueries = statements.filter((s) => /^select/i.test(s.sql) && /\bu\b/.test(s.sql) && !/pg_|GET_LOCK/i.test(s.sql));
     expect(userQueries.length).toBeGreaterThan(0);
     for (const statement of userQueries) {
-      const plan = await PLAN[engine](t.database.knex, statement.sql, statement.bindings);
+      const plan = await queryPlan(engine, t.database.knex, statement.sql, statement.bindings);
       expect(scansUsers(engine, plan), `${statement.sql}\n${plan}`).toBe(false);
     }
   });

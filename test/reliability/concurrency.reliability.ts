@@ -49,7 +49,7 @@ async function racingCreates(url: (i: number) => string, label: string, stored: 
 }
 
 // Server engines only: SQLite has one writer per file (test/store/concurrency.test.ts covers it).
-for (const engine of ["postgres", "mariadb"] as const) describe.skipIf(!engineAvailable(engine))(`concurrency across bridge processes [${engine}]`, () => {
+for (const engine of ["postgres", "mariadb", "mssql"] as const) describe.skipIf(!engineAvailable(engine))(`concurrency across bridge processes [${engine}]`, () => {
   let db: TestDatabase;
   const bridges: BridgeProcess[] = [];
   const url = (i: number) => bridges[i % bridges.length].scimUrl;

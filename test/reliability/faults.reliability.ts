@@ -7,9 +7,13 @@
  * it serves again by itself once the fault is lifted, a retry of each refused create succeeds
  * exactly once, and no acknowledged write is lost, half-written or duplicated.
  */
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
 import knexFactory, { type Knex } from "knex";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { entraUser } from "../support/bridge-harness.js";
+import { buildKnexConfig } from "../../src/store/sql/sql-config.js";
 import { createTestDatabase, engineAvailable, type TestDatabase } from "../support/databases.js";
 import { checkBis, lostCreates } from "./support/bis-invariants.js";
 import { scim, startBridgeProcess, writeBridgeConfig, type BridgeProcess } from "../support/bridge-process.js";
@@ -17,6 +21,7 @@ import { recordCases, recordFault } from "./support/results.js";
 import { TcpProxy, throughProxy } from "./support/tcp-proxy.js";
 
 const DOMAIN = "@fault.rel.contoso.com";
+const execFileAsync = promisify(execFile);
 /** The store's deadline in these bridges; a request unanswered 5 s after it counts as hung. */
 const DEADLINE_MS = 3_000;
 const HUNG_AFTER_MS = DEADLINE_MS + 5_000;
@@ -43,25 +48,42 @@ async function waitReady(bridge: BridgeProcess, withinMs: number): Promise<boole
 }
 
 /** Holds a lock on the user table from another session until released. */
-async function lockUsersTable(engine: "postgres" | "mariadb", url: string): Promise<() => Promise<void>> {
-  const admin: Knex = knexFactory({ client: engine === "postgres" ? "pg" : "mysql2", connection: url, pool: { min: 1, max: 1 } });
-  if (engine === "postgres") {
-    const trx = await admin.transaction();
-    await trx.raw('LOCK TABLE "Users" IN ACCESS EXCLUSIVE MODE');
+async function lockUsersTable(db: TestDatabase): Promise<() => Promise<void>> {
+  // One pooled connection, so the release runs on the session that locked.
+  const admin: Knex = knexFactory({ ...buildKnexConfig(db.config), pool: { min: 1, max: 1 } });
+  if (db.engine === "mariadb") {
+    await admin.raw("LOCK TABLES `Users` WRITE");
     return async () => {
-      await trx.rollback();
+      await admin.raw("UNLOCK TABLES");
       await admin.destroy();
     };
   }
-  // One pooled connection, so UNLOCK runs on the session that locked.
-  await admin.raw("LOCK TABLES `Users` WRITE");
+  const trx = await admin.transaction();
+  if (db.engine === "postgres") await trx.raw('LOCK TABLE "Users" IN ACCESS EXCLUSIVE MODE');
+  // SQL Server: a schema change left open holds a schema-modification lock, which every read and
+  // write of the table waits for (and which Babelfish, ignoring TABLOCKX hints, honours too).
+  else await trx.raw("ALTER TABLE Users ADD FaultProbe INT NULL");
   return async () => {
-    await admin.raw("UNLOCK TABLES");
+    await trx.rollback();
     await admin.destroy();
   };
 }
 
-for (const engine of ["postgres", "mariadb"] as const) {
+/**
+ * "SQL Server stopped, then started again": BIS_TEST_MSSQL_CONTROL names a folder whose stop.sh
+ * and start.sh stop and start the server behind BIS_TEST_MSSQL_URL (.ci/run sets test/babelfish).
+ */
+function serverRestart(): Fault[] {
+  const control = process.env.BIS_TEST_MSSQL_CONTROL;
+  if (!control) {
+    console.warn("skipping the SQL Server restart fault: BIS_TEST_MSSQL_CONTROL (a folder with stop.sh and start.sh) is not set");
+    return [];
+  }
+  const run = (script: string) => execFileAsync("bash", [path.join(control, script)], { timeout: 60_000 });
+  return [{ name: "server stopped, then started again", bridge: "normal", inject: () => run("stop.sh").then(() => undefined), lift: () => run("start.sh").then(() => undefined) }];
+}
+
+for (const engine of ["postgres", "mariadb", "mssql"] as const) {
   describe.skipIf(!engineAvailable(engine))(`faults between the bridge and ${engine}`, () => {
     let db: TestDatabase;
     let proxy: TcpProxy;
@@ -98,7 +120,7 @@ for (const engine of ["postgres", "mariadb"] as const) {
       {
         name: "user table locked by another session",
         bridge: "normal",
-        inject: async () => void (releaseLock = await lockUsersTable(engine, (db.config as { url: string }).url)),
+        inject: async () => void (releaseLock = await lockUsersTable(db)),
         lift: async () => {
           await releaseLock?.();
           releaseLock = undefined;
@@ -107,12 +129,14 @@ for (const engine of ["postgres", "mariadb"] as const) {
       {
         name: "pool exhausted (1 connection, table locked)",
         bridge: "tiny-pool",
-        inject: async () => void (releaseLock = await lockUsersTable(engine, (db.config as { url: string }).url)),
+        inject: async () => void (releaseLock = await lockUsersTable(db)),
         lift: async () => {
           await releaseLock?.();
           releaseLock = undefined;
         },
       },
+      // The server itself stopped and started again, where the test run controls it (CI's Babelfish).
+      ...(engine === "mssql" ? serverRestart() : []),
     ];
 
     for (const fault of faults) {

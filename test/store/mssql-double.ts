@@ -1,5 +1,5 @@
 /**
- * A test double for SQL Server ONLY (no SQL Server runs on this machine): knex's real mssql
+ * A test double for SQL Server ONLY (no SQL Server itself runs on this machine): knex's real mssql
  * client and our BisMssqlClient compile every statement, but instead of sending it through
  * tedious, `_query` records it and answers with canned rows in tedious's row format.
  */

@@ -1,6 +1,8 @@
 /**
- * SQL Server cannot run here, so its T-SQL is asserted as text: the statements the store emits
- * (through knex's real mssql compiler) with `@pN` placeholders and their bindings.
+ * SQL Server's T-SQL asserted as text: the statements the store emits (through knex's real mssql
+ * compiler) with `@pN` placeholders and their bindings. The per-engine suites run the same store
+ * on Babelfish (a TDS/T-SQL server); these tests pin SQL Server's own form where Babelfish would
+ * accept or refuse something SQL Server does not (docs/sql-server.md), and run without a server.
  * Where the store must run (create), SQL Server is replaced by the recording double in
  * mssql-double.ts; nothing else in the test suite uses a double.
  */
@@ -31,7 +33,7 @@ describe("SQL Server statements", () => {
     const query = liveUsers(offline, referenceModel, mssqlDialect);
     applyCondition(
       query,
-      { kind: "compare", field: { kind: "column", column: "AzureObjectId" }, op: "eq", value: "Obj-1", ignoreCase: false },
+      { kind: "compare", field: { kind: "column", column: "AzureObjectId" }, op: "eq", value: "Obj-1", ignoreCase: false, caseExact: true },
       { model: referenceModel, dialect: mssqlDialect },
     );
     const native = query.select("u.UserID").toSQL().toNative();
@@ -39,6 +41,16 @@ describe("SQL Server statements", () => {
       "select [u].[UserID] from [Users] as [u] where ([u].[IsDeleted] is null or [u].[IsDeleted] = @p0) and [u].[AzureObjectId] is not null and ([u].[AzureObjectId] = @p1) AND ([u].[AzureObjectId] COLLATE Latin1_General_100_BIN2 = @p2)",
     );
     expect(native.bindings).toEqual([false, "Obj-1", "Obj-1"]);
+  });
+
+  it("compares a date or other non-text attribute without a collation (SQL Server refuses COLLATE on DATE)", () => {
+    const query = liveUsers(offline, referenceModel, mssqlDialect);
+    applyCondition(query, { kind: "compare", field: { kind: "column", column: "StartDate" }, op: "gt", value: "2019-01-07", ignoreCase: false, caseExact: false }, { model: referenceModel, dialect: mssqlDialect });
+    const native = query.select("u.UserID").toSQL().toNative();
+    expect(native.sql).toBe(
+      "select [u].[UserID] from [Users] as [u] where ([u].[IsDeleted] is null or [u].[IsDeleted] = @p0) and [u].[StartDate] is not null and [u].[StartDate] > @p1",
+    );
+    expect(native.sql).not.toContain("COLLATE");
   });
 
   it("sends a consultant's stored-procedure create with its named parameters as @pN", () => {
@@ -125,18 +137,18 @@ describe("SQL Server statements", () => {
     await store.close();
   });
 
-  it("find: count, then a page with OFFSET/FETCH, LIKE escaped for T-SQL's [ ]", async () => {
+  it("find: count, then a page with OFFSET/FETCH, LIKE wildcards kept literal as T-SQL's one-character classes", async () => {
     const { db, statements } = recordingMssql((sql) => (sql.startsWith("select count(*)") ? [{ total: 30 }] : []));
     const store = new SqlUserStore(db, referenceModel, mssqlDialect);
     const department = { kind: "lookup", lookup: "department" } as const;
     await store.find({ where: { kind: "compare", field: department, op: "co", value: "ops[1]_%", ignoreCase: true }, offset: 10, limit: 5 });
     const where =
       "where ([u].[IsDeleted] is null or [u].[IsDeleted] = @p0) and exists (select 1 from [Departments] as [lk] " +
-      "where [lk].[DepartmentID] = [u].[DepartmentID] and [lk].[DepartmentName] LIKE @p1 ESCAPE '!')";
-    expect(statements[0]).toEqual({ sql: `select count(*) as [total] from [Users] as [u] ${where}`, bindings: [false, "%ops![1]!_!%%"] });
+      "where [lk].[DepartmentID] = [u].[DepartmentID] and [lk].[DepartmentName] LIKE @p1)";
+    expect(statements[0]).toEqual({ sql: `select count(*) as [total] from [Users] as [u] ${where}`, bindings: [false, "%ops[[]1][_][%]%"] });
     expect(statements[1]!.sql).toMatch(/^select \[u\]\.\[UserID\], /);
     expect(statements[1]!.sql).toContain(`${where} order by [u].[UserID] asc offset @p2 rows fetch next @p3 rows only`);
-    expect(statements[1]!.bindings).toEqual([false, "%ops![1]!_!%%", 10, 5]);
+    expect(statements[1]!.bindings).toEqual([false, "%ops[[]1][_][%]%", 10, 5]);
     await store.close();
   });
 

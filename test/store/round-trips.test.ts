@@ -6,12 +6,20 @@
  */
 import knexFactory from "knex";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { buildKnexConfig } from "../../src/store/sql/sql-config.js";
 import { SqlUserStore } from "../../src/store/sql/sql-user-store.js";
 import { referenceModel } from "../fixtures/reference-model.js";
 import { describeEachEngine } from "../support/databases.js";
 import { newUser, SEEDED, storeOn } from "./store-fixtures.js";
 
 const WRITE_OPTIONS = { lockTimeoutMs: 1234, anchor: { table: "Users", column: "UserID" } };
+
+/**
+ * Statements of a one-column PATCH. MariaDB has no UPDATE ... RETURNING, so it reads the row back;
+ * SQL Server reads it back too (OUTPUT is refused on tables with triggers, which BIS installs may
+ * have), and its BEGIN and COMMIT are TDS transaction requests, not statements.
+ */
+const PATCH_STATEMENTS = { sqlite: 6, postgres: 6, mariadb: 7, mssql: 5 } as const;
 
 describeEachEngine("statements per request", (engine) => {
   const t = storeOn(engine);
@@ -40,10 +48,9 @@ describeEachEngine("statements per request", (engine) => {
   it("a PATCH of one column: BEGIN, lock, the user once, its phones, UPDATE (RETURNING the row where the engine can), COMMIT", async () => {
     const { user } = await t.store.create(newUser("patched@example.com", {}, { WORK: "1", MOBILE: "2" }), "conflict");
     const { result, count } = await counted(() => t.store.update(user.id, (current) => ({ ...current, fields: { ...current.fields, LastName: "Renamed" } })));
-    // MariaDB has no UPDATE ... RETURNING, so it reads the row back; its READ COMMITTED was set
-    // once on this (reused) connection, by the create's write.
-    expect(count).toBe(engine === "mariadb" ? 7 : 6);
-    expect(statements.some((sql) => /^update .* returning \*/i.test(sql))).toBe(engine !== "mariadb");
+    // MariaDB's READ COMMITTED was set once on this (reused) connection, by the create's write.
+    expect(count).toBe(PATCH_STATEMENTS[engine]);
+    expect(statements.some((sql) => /^update .* returning \*/i.test(sql))).toBe(engine === "sqlite" || engine === "postgres");
     expect(statements.filter((sql) => /^update/i.test(sql))).toHaveLength(engine === "sqlite" ? 2 : 1); // SQLite: the no-op write that takes its lock
     expect(result!.fields.LastName).toBe("Renamed");
     expect(await t.store.get(user.id)).toEqual(result);
@@ -70,7 +77,8 @@ describeEachEngine("statements per request", (engine) => {
   it.skipIf(engine === "sqlite")("each statement of a write reads the latest committed rows (not a snapshot from its start)", async () => {
     const other = new SqlUserStore(t.database.config, referenceModel);
     // Both the store's own pool and a knex built elsewhere get the isolation (MariaDB: once per connection).
-    const plain = knexFactory({ client: engine === "postgres" ? "pg" : "mysql2", connection: (t.database.config as { url: string }).url });
+    const url = (t.database.config as { url: string }).url;
+    const plain = knexFactory(engine === "mssql" ? buildKnexConfig(t.database.config) : { client: engine === "postgres" ? "pg" : "mysql2", connection: url });
     try {
       for (const [round, db] of [t.store.db, plain].entries()) {
         const seen: unknown[] = [];
@@ -99,7 +107,7 @@ describeEachEngine("statements per request", (engine) => {
       expect(await (session.trx as unknown as { client: { acquireConnection(): Promise<unknown> } }).client.acquireConnection()).toBe(handed);
     });
     expect(before).toBe(0);
-    expect(statements.length).toBeGreaterThan(1);
+    expect(statements.length).toBeGreaterThan(0);
   });
 
   it.skipIf(engine !== "mariadb")("MariaDB: READ COMMITTED is set once per connection, not per write", async () => {

@@ -48,7 +48,7 @@ export function applyCondition(builder: Knex.QueryBuilder, condition: Condition,
       if (condition.op === "ne") {
         return void builder.whereNot((inner) => applyCondition(inner, { ...condition, op: "eq" }, ctx));
       }
-      return applyCompare(builder, condition.field, condition.op, condition.value, condition.ignoreCase, ctx);
+      return applyCompare(builder, condition.field, condition.op, condition.value, condition, ctx);
   }
 }
 
@@ -70,7 +70,7 @@ function applyCompare(
   field: Field,
   op: ConditionOperator,
   value: ColumnValue,
-  ignoreCase: boolean,
+  letterCase: LetterCase,
   ctx: ConditionContext,
 ): void {
   if (value === null) {
@@ -85,12 +85,12 @@ function applyCompare(
       // A self-reference holds another user's integer key: compare it as the key is compared.
       if (ctx.model.selfReferences.includes(field.column)) return applyKeyCompare(builder, op, value, ctx, field.column);
       const column = `${USER_ALIAS}.${knownColumn(field.column, ctx.model)}`;
-      const predicate = comparison(column, op, bindable(field.column, value, ctx), ignoreCase, ctx);
+      const predicate = comparison(column, op, bindable(field.column, value, ctx), letterCase, ctx);
       return void builder.whereNotNull(column).whereRaw(predicate.sql, predicate.bindings);
     }
     case "lookup": {
       const lookup = lookupFor(field.lookup, ctx.model);
-      const predicate = comparison(`lk.${lookup.nameColumn}`, op, value, ignoreCase, ctx);
+      const predicate = comparison(`lk.${lookup.nameColumn}`, op, value, letterCase, ctx);
       return void builder.whereExists((sub) =>
         sub
           .select(sub.client.raw("1"))
@@ -100,7 +100,7 @@ function applyCompare(
       );
     }
     case "child": {
-      const predicate = comparison(`ch.${childFor(field.child, ctx.model).valueColumn}`, op, value, ignoreCase, ctx);
+      const predicate = comparison(`ch.${childFor(field.child, ctx.model).valueColumn}`, op, value, letterCase, ctx);
       return void builder.whereExists(
         childRows(builder, field.child, field.type, ctx).whereRaw(predicate.sql, predicate.bindings),
       );
@@ -126,11 +126,14 @@ function applyKeyCompare(
 
 const UNSTORABLE_TEXT = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]|\u0000/;
 
+/** How a comparison treats letter case (a compare condition's flags). */
+type LetterCase = Pick<Extract<Condition, { kind: "compare" }>, "ignoreCase" | "caseExact">;
+
 function comparison(
   column: string,
   op: ConditionOperator,
   value: ColumnValue,
-  ignoreCase: boolean,
+  { ignoreCase, caseExact }: LetterCase,
   ctx: ConditionContext,
 ): Fragment {
   // BIS text never holds these (PostgreSQL cannot store NUL at all and fails the statement).
@@ -140,7 +143,8 @@ function comparison(
   const folded = ignoreCase && typeof value === "string";
   const plain = predicate(column, op, value, folded ? ctx.dialect.caseFolding : { column: "??", value: "?" }, ctx);
   const exact = ctx.dialect.caseExact;
-  if (folded || typeof value !== "string" || !exact || (!exact.like && COMPARISON[op] === undefined)) return plain;
+  // Only caseExact text needs the byte-wise comparison: a DATE column cannot even take a collation.
+  if (!caseExact || typeof value !== "string" || !exact || (!exact.like && COMPARISON[op] === undefined)) return plain;
   const strict = predicate(column, op, value, exact, ctx);
   return { sql: `(${plain.sql}) AND (${strict.sql})`, bindings: [...plain.bindings, ...strict.bindings] };
 }
@@ -149,13 +153,15 @@ function predicate(column: string, op: ConditionOperator, value: ColumnValue, wr
   const sqlOp = COMPARISON[op];
   if (sqlOp !== undefined) return { sql: `${wrap.column} ${sqlOp} ${wrap.value}`, bindings: [column, value as Knex.RawBinding] };
   if (typeof value !== "string") throw new UnsupportedQueryError(`${op} needs a string value`);
-  const pattern = likePattern(op, value, ctx.dialect.likeSpecials);
-  return { sql: `${wrap.column} LIKE ${wrap.value} ESCAPE '${LIKE_ESCAPE}'`, bindings: [column, pattern] };
+  const pattern = likePattern(op, value, ctx.dialect.likeLiterals);
+  const escape = ctx.dialect.likeLiterals === "escape" ? ` ESCAPE '${LIKE_ESCAPE}'` : "";
+  return { sql: `${wrap.column} LIKE ${wrap.value}${escape}`, bindings: [column, pattern] };
 }
 
-function likePattern(op: ConditionOperator, value: string, specials: string): string {
-  const escapable = new Set(["%", "_", LIKE_ESCAPE, ...specials]);
-  const literal = [...value].map((char) => (escapable.has(char) ? LIKE_ESCAPE + char : char)).join("");
+function likePattern(op: ConditionOperator, value: string, literals: EngineDialect["likeLiterals"]): string {
+  const escapable = new Set(literals === "escape" ? ["%", "_", LIKE_ESCAPE] : ["%", "_", "["]);
+  const quote = literals === "escape" ? (char: string) => LIKE_ESCAPE + char : (char: string) => `[${char}]`;
+  const literal = [...value].map((char) => (escapable.has(char) ? quote(char) : char)).join("");
   if (op === "co") return `%${literal}%`;
   if (op === "sw") return `${literal}%`;
   if (op === "ew") return `%${literal}`;

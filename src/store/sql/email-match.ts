@@ -14,7 +14,7 @@ export function liveUsersWithEmail(db: Db, model: UserTableModel, dialect: Engin
 
 function liveUsersWhere(db: Db, model: UserTableModel, dialect: EngineDialect, match: MatchValue): Knex.QueryBuilder {
   const builder = liveUsers(db, model, dialect);
-  applyCondition(builder, { kind: "compare", field: { kind: "column", column: match.column }, op: "eq", value: match.value, ignoreCase: match.ignoreCase }, { model, dialect });
+  applyCondition(builder, { kind: "compare", field: { kind: "column", column: match.column }, op: "eq", value: match.value, ignoreCase: match.ignoreCase, caseExact: match.caseExact }, { model, dialect });
   return builder;
 }
 
@@ -22,6 +22,7 @@ interface MatchValue {
   readonly column: string;
   readonly value: string;
   readonly ignoreCase: boolean;
+  readonly caseExact?: boolean;
 }
 
 /** Keys of live users with this e-mail, in key order. */

@@ -6,6 +6,7 @@
 import type { Knex } from "knex";
 import type { ForeignKey, ReferenceData } from "../store-model.js";
 import type { EngineDialect } from "./engines/engine-dialect.js";
+import { readDeclaredNames } from "./introspection/mssql.js";
 
 /** Duplicate names reported per lookup: more are a data clean-up of their own. */
 const MAX_DUPLICATES = 20;
@@ -92,6 +93,7 @@ const FOREIGN_KEYS: Record<EngineDialect["engine"], ForeignKeyReader> = {
           AND (SELECT COUNT(*) FROM sys.foreign_key_columns o WHERE o.constraint_object_id = fkc.constraint_object_id) = 1`,
       [table],
     );
-    return rows;
+    const names = await readDeclaredNames(db);
+    return rows.map((k) => ({ column: names.column(table, k.column), table: names.table(k.table), referencedColumn: names.column(k.table, k.referencedColumn) }));
   },
 };

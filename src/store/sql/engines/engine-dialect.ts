@@ -63,13 +63,17 @@ export interface EngineDialect {
     /** Whether the wrappers also make LIKE (co/sw/ew) case-sensitive. */
     readonly like: boolean;
   };
-  /** Characters LIKE treats as wildcards besides % and _ (SQL Server's `[`). */
-  readonly likeSpecials: string;
+  /**
+   * How a LIKE pattern keeps a character literal: with the escape character (`!_`, and an
+   * ESCAPE clause), or, in T-SQL, as a one-character class (`[_]`), where `[` is special too.
+   */
+  readonly likeLiterals: "escape" | "brackets";
   /** INSERT can hand back the generated key (RETURNING / OUTPUT); otherwise knex gives insertId. */
   readonly insertReturnsKey: boolean;
   /**
    * UPDATE can hand back the row as written (RETURNING), saving the read-back. MariaDB cannot;
-   * SQL Server could (OUTPUT) but is left on the read-back until it runs in tests here.
+   * SQL Server could (OUTPUT), but a plain OUTPUT is refused on a table with triggers, which BIS
+   * installs may have, so it reads the row back.
    */
   readonly updateReturnsRow: boolean;
   bindBoolean(value: boolean): boolean | number;
@@ -90,7 +94,7 @@ export interface EngineDialect {
   tryExclusiveLock(db: Knex, name: string): Promise<HeldLock | undefined>;
 }
 
-/** LIKE escape character, the same on every engine (a backslash would need escaping in MariaDB). */
+/** LIKE escape character, the same on every engine that uses one (a backslash would need escaping in MariaDB). */
 export const LIKE_ESCAPE = "!";
 
 /** Prefix of every lock name, so the bridge's locks never collide with another application's. */

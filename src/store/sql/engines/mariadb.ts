@@ -127,7 +127,7 @@ export const mariadbDialect: EngineDialect = {
   // utf8mb4_general_ci (BIS's default collation) already compares without case.
   caseFolding: { column: "??", value: "?" },
   caseExact: { column: "CAST(?? AS BINARY)", value: "CAST(? AS BINARY)", like: true },
-  likeSpecials: "",
+  likeLiterals: "escape",
   insertReturnsKey: false,
   updateReturnsRow: false,
   bindBoolean: (value) => (value ? 1 : 0),

@@ -1,5 +1,6 @@
 /**
- * SQL Server (tedious), BIS's home engine. Not runnable here: its SQL text is asserted in tests.
+ * SQL Server (tedious), BIS's home engine. The tests run it on Babelfish (SQL Server's protocol and
+ * T-SQL on PostgreSQL) and pin the T-SQL text where Babelfish differs (docs/sql-server.md).
  * knex's tedious client already listens for 'error' and 'end' on every connection and marks a
  * dropped socket as disposed, so the pool replaces it instead of crashing the process.
  */
@@ -117,11 +118,17 @@ function classifyFailure(error: unknown): Failure | undefined {
   const number = errorProperty(error, "number");
   if (number === 1205) return { kind: "retry", reason: "deadlock" };
   if (number === 1222) return { kind: "unavailable", reason: "timed out waiting for a lock" };
-  if (number === 4060 || number === 18456) return { kind: "unavailable", reason: "login failed" };
+  const code = errorProperty(error, "code");
+  // tedious reports a refused login as ELOGIN (the server's 18456 in the message, not in .number).
+  if (number === 4060 || number === 18456 || code === "ELOGIN") {
+    return { kind: "unavailable", reason: "login failed: check the store's user, password or domain, and that the login may use the database" };
+  }
+  if (code === "ESOCKET" && /certificate/i.test(String(errorProperty(error, "message")))) {
+    return { kind: "unavailable", reason: "TLS failed: the server's certificate is not trusted (install its CA on this host; trustServerCertificate: true only for a test server)" };
+  }
   if (errorProperty(error, "name") === "ConnectionError") {
     return { kind: "unavailable", reason: `database refused or lost the connection (${String(errorProperty(error, "code"))})` };
   }
-  const code = errorProperty(error, "code");
   if (code === "ETIMEOUT" || code === "ESOCKET" || code === "ECLOSE") {
     return { kind: "unavailable", reason: `request failed (${code})` };
   }
@@ -134,8 +141,9 @@ export const mssqlDialect: EngineDialect = {
   // BIS's default collation (e.g. SQL_Latin1_General_CP1_CI_AS) compares without case.
   caseFolding: { column: "??", value: "?" },
   caseExact: { column: "?? COLLATE Latin1_General_100_BIN2", value: "?", like: true },
-  // In T-SQL LIKE, [ opens a character class.
-  likeSpecials: "[",
+  // [_] is SQL Server's own literal form; it also avoids a Babelfish gap, where LIKE '%!_' ESCAPE '!'
+  // on a case-insensitive column matches nothing (docs/sql-server.md).
+  likeLiterals: "brackets",
   insertReturnsKey: true,
   updateReturnsRow: false,
   bindBoolean: (value) => value,

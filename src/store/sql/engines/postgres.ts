@@ -82,7 +82,7 @@ export const postgresDialect: EngineDialect = {
   writeTransaction: (db, options, work) => transactionWithLocks(db, options, takeAdvisoryLock, work),
   // lower() on both sides; the schema has an expression index on lower("Email").
   caseFolding: { column: "lower(??)", value: "lower(?)" },
-  likeSpecials: "",
+  likeLiterals: "escape",
   insertReturnsKey: true,
   updateReturnsRow: true,
   bindBoolean: (value) => value,

@@ -110,7 +110,7 @@ export const sqliteDialect: EngineDialect = {
   // Byte comparison for caseExact attributes; a CAST, unlike COLLATE BINARY, keeps OR indexable.
   // SQLite's LIKE ignores ASCII case whatever the operands, so co/sw/ew stay case-insensitive here.
   caseExact: { column: "CAST(?? AS BLOB)", value: "CAST(? AS BLOB)", like: false },
-  likeSpecials: "",
+  likeLiterals: "escape",
   insertReturnsKey: true,
   updateReturnsRow: true,
   bindBoolean: (value) => (value ? 1 : 0),

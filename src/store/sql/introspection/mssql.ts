@@ -1,6 +1,8 @@
 /**
- * SQL Server: INFORMATION_SCHEMA.COLUMNS and sys.indexes of the default schema. No SQL Server
- * runs where this is developed: the statements are asserted as text in the tests.
+ * SQL Server: INFORMATION_SCHEMA.COLUMNS and sys.indexes of the default schema. Names are given
+ * as declared: catalog views may spell them otherwise (Babelfish lower-cases sys.tables and
+ * sys.columns), and T-SQL identifiers compare without case, so catalog names are matched to the
+ * columns' names ignoring case.
  */
 import type { Knex } from "knex";
 import { assembleTables, type TableInfo } from "./database-schema.js";
@@ -19,9 +21,38 @@ JOIN sys.index_columns ic ON ic.object_id = i.object_id AND ic.index_id = i.inde
 JOIN sys.columns col ON col.object_id = ic.object_id AND col.column_id = ic.column_id
 WHERE t.schema_id = SCHEMA_ID() AND i.name IS NOT NULL ORDER BY t.name, i.name, ic.key_ordinal`;
 
+/** A table's or column's name as declared, from any spelling of it (unknown names as given). */
+export interface DeclaredNames {
+  table(name: string): string;
+  column(table: string, name: string): string;
+}
+
+export function declaredNames(columns: readonly { TABLE_NAME: string; COLUMN_NAME: string }[]): DeclaredNames {
+  const tables = new Map<string, string>();
+  const columnNames = new Map<string, string>();
+  for (const c of columns) {
+    tables.set(c.TABLE_NAME.toLowerCase(), c.TABLE_NAME);
+    columnNames.set(`${c.TABLE_NAME.toLowerCase()}.${c.COLUMN_NAME.toLowerCase()}`, c.COLUMN_NAME);
+  }
+  return {
+    table: (name) => tables.get(name.toLowerCase()) ?? name,
+    column: (table, name) => columnNames.get(`${table.toLowerCase()}.${name.toLowerCase()}`) ?? name,
+  };
+}
+
+/** The declared names of the default schema's tables and columns. */
+export async function readDeclaredNames(db: Knex): Promise<DeclaredNames> {
+  return declaredNames(await db.raw(MSSQL_COLUMNS_SQL));
+}
+
 export async function mssqlSchema(db: Knex): Promise<TableInfo[]> {
   const columns: ColumnRow[] = await db.raw(MSSQL_COLUMNS_SQL);
-  const indexes: IndexRow[] = await db.raw(MSSQL_INDEXES_SQL);
+  const names = declaredNames(columns);
+  const indexes: IndexRow[] = (await db.raw(MSSQL_INDEXES_SQL) as IndexRow[]).map((i) => ({
+    ...i,
+    TABLE_NAME: names.table(i.TABLE_NAME),
+    COLUMN_NAME: names.column(i.TABLE_NAME, i.COLUMN_NAME),
+  }));
   return assembleTables(
     columns.map((c) => ({
       table: c.TABLE_NAME,
