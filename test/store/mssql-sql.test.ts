@@ -72,7 +72,7 @@ describe("SQL Server statements", () => {
     expect(String(resource)).toMatch(/^bis-scim-bridge:sha256:[0-9a-f]{64}$/);
   });
 
-  it("create: lock, duplicate check, lookups (existing: read without a lock), insert with OUTPUT, phones, in that order", async () => {
+  it("create: lock, duplicate check, lookups (existing: read without a lock), insert with SCOPE_IDENTITY(), phones, in that order", async () => {
     const { db, statements } = recordingMssql((sql) => {
       if (sql.includes("sp_getapplock")) return [{ result: 0 }];
       if (sql.startsWith("select top (@p0) [DepartmentID] from [Departments]")) return [{ DepartmentID: 3 }];
@@ -91,10 +91,9 @@ describe("SQL Server statements", () => {
       // Both lookup names exist: read without a lock, so creates naming one department do not queue.
       "select top (@p0) [DepartmentID] from [Departments] where [DepartmentName] = @p1 order by [DepartmentID] asc",
       "select top (@p0) [LocationID] from [Locations] where [LocationName] = @p1 order by [LocationID] asc",
-      // knex's trigger-safe OUTPUT: into a temp table, then read back.
-      "select top(0) [t].[UserID] into #out from [Users] as t left join [Users] on 0=1;" +
-        "insert into [Users] ([CountryCode], [CreatedOn], [DepartmentID], [Email], [EmployeeNo], [FirstName], [IsActive], [IsDeleted], [LastName], [LocationID], [ModifiedOn], [Province], [StartDate]) " +
-        "output inserted.[UserID] into #out values (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11, @p12); select [UserID] from #out; drop table #out;",
+      // The key this INSERT made, in the same batch: trigger-safe, and no temporary table.
+      "insert into [Users] ([CountryCode], [CreatedOn], [DepartmentID], [Email], [EmployeeNo], [FirstName], [IsActive], [IsDeleted], [LastName], [LocationID], [ModifiedOn], [Province], [StartDate]) " +
+        "values (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11, @p12); SELECT SCOPE_IDENTITY() AS [UserID]",
       "insert into [UserPhones] ([Number], [PhoneType], [UserID]) values (@p0, @p1, @p2)",
       // The new user read back once; its phones are the ones just inserted, not read again.
       expect.stringMatching(/^select \[u\]\.\[UserID\], .* from \[Users\] as \[u\] left join \[Departments\] as \[lookup_0\] .* where .* and \[u\]\.\[UserID\] = @p1$/),
@@ -127,7 +126,7 @@ describe("SQL Server statements", () => {
       department,
       "DECLARE @result int; EXEC @result = sp_getapplock @Resource = @p0, @LockMode = 'Exclusive', @LockOwner = 'Transaction', @LockTimeout = @p1; SELECT @result AS result;",
       department,
-      expect.stringContaining("insert into [Departments] ([DepartmentName]) output inserted.[DepartmentID]"),
+      "insert into [Departments] ([DepartmentName]) values (@p0); SELECT SCOPE_IDENTITY() AS [DepartmentID]",
       "select top (@p0) [LocationID] from [Locations] where [LocationName] = @p1 order by [LocationID] asc",
     ]);
     expect(statements[3]!.bindings).toEqual(["bis-scim-bridge:lookup:Departments:research", 10_000]);

@@ -68,8 +68,11 @@ export interface EngineDialect {
    * ESCAPE clause), or, in T-SQL, as a one-character class (`[_]`), where `[` is special too.
    */
   readonly likeLiterals: "escape" | "brackets";
-  /** INSERT can hand back the generated key (RETURNING / OUTPUT); otherwise knex gives insertId. */
-  readonly insertReturnsKey: boolean;
+  /**
+   * How an INSERT hands back the generated key: RETURNING, the driver's insertId (MariaDB's
+   * LAST_INSERT_ID), or SQL Server's SCOPE_IDENTITY() read in the same batch.
+   */
+  readonly insertedKey: "returning" | "insertId" | "scopeIdentity";
   /**
    * UPDATE can hand back the row as written (RETURNING), saving the read-back. MariaDB cannot;
    * SQL Server could (OUTPUT), but a plain OUTPUT is refused on a table with triggers, which BIS

@@ -7,6 +7,13 @@ import { lockOrder, type WriteOptions, type WriteSession } from "./engine-dialec
 export type TakeLock = (trx: Knex.Transaction, key: string, timeoutMs: number, first: boolean) => Promise<void>;
 
 /**
+ * Decides what a failed write throws, before its connection goes back to the pool: `error` is
+ * what the transaction ended with, `workError` what the write itself threw (undefined when the
+ * work succeeded and COMMIT failed). It may close the connection.
+ */
+export type WriteFailure = (connection: unknown, error: unknown, workError: unknown) => unknown;
+
+/**
  * A knex transaction whose session takes transaction-scoped locks with `takeLock`
  * (SQL Server and PostgreSQL: the database releases them at commit or rollback).
  */
@@ -15,24 +22,35 @@ export async function transactionWithLocks<T>(
   options: WriteOptions,
   takeLock: TakeLock,
   work: (session: WriteSession) => Promise<T>,
+  failed: WriteFailure = (_connection, error) => error,
 ): Promise<T> {
-  return onWriteConnection(db, options, (connection) =>
-    db.transaction(
-      async (trx) => {
-        const taken = new Set<string>();
-        return work({
-          trx,
-          async lock(keys) {
-            for (const key of lockOrder(keys, taken)) {
-              await takeLock(trx, key, options.lockTimeoutMs, taken.size === 0);
-              taken.add(key);
-            }
-          },
-        });
-      },
-      { connection },
-    ),
-  );
+  return onWriteConnection(db, options, async (connection) => {
+    let workError: unknown;
+    try {
+      return await db.transaction(
+        async (trx) => {
+          const taken = new Set<string>();
+          try {
+            return await work({
+              trx,
+              async lock(keys) {
+                for (const key of lockOrder(keys, taken)) {
+                  await takeLock(trx, key, options.lockTimeoutMs, taken.size === 0);
+                  taken.add(key);
+                }
+              },
+            });
+          } catch (error) {
+            workError = error;
+            throw error;
+          }
+        },
+        { connection },
+      );
+    } catch (error) {
+      throw failed(connection, error, workError);
+    }
+  });
 }
 
 /**

@@ -128,7 +128,7 @@ export const mariadbDialect: EngineDialect = {
   caseFolding: { column: "??", value: "?" },
   caseExact: { column: "CAST(?? AS BINARY)", value: "CAST(? AS BINARY)", like: true },
   likeLiterals: "escape",
-  insertReturnsKey: false,
+  insertedKey: "insertId",
   updateReturnsRow: false,
   bindBoolean: (value) => (value ? 1 : 0),
   bindTimestamp: (value) => value,

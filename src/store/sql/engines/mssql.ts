@@ -11,7 +11,7 @@ import { acquireTimeout, serverPool, type MssqlConfig } from "../sql-config.js";
 import { commonFailure, errorProperty } from "./driver-failures.js";
 import { DeadlockVictim, LOCK_NAMESPACE, type EngineDialect, type Failure } from "./engine-dialect.js";
 import { firstValue, onOwnConnection } from "./exclusive-lock.js";
-import { lockTimedOut, transactionWithLocks, type TakeLock } from "./lock-wait.js";
+import { lockTimedOut, transactionWithLocks, type TakeLock, type WriteFailure } from "./lock-wait.js";
 
 const require = createRequire(import.meta.url);
 
@@ -135,16 +135,33 @@ function classifyFailure(error: unknown): Failure | undefined {
   return commonFailure(error);
 }
 
+/**
+ * A session the server ended mid-write (a restart, a failover, a KILL) cannot be rolled back by
+ * the client: knex then rejects with its own "Can't rollback transaction" and drops the error
+ * that ended the write. Throw that one instead (it says the connection was lost), and close the
+ * connection, so the pool never hands out a session that may still be inside a transaction; the
+ * server rolls back whatever the session held when it ends.
+ */
+const settleFailedWrite: WriteFailure = (connection, error, workError) => {
+  const tedious = connection as { state?: { name?: string }; close?(): void };
+  if (workError === undefined || tedious.state?.name === "LoggedIn") return error;
+  tedious.close?.();
+  return workError;
+};
+
 export const mssqlDialect: EngineDialect = {
   engine: "mssql",
-  writeTransaction: (db, options, work) => transactionWithLocks(db, options, takeApplock, work),
+  writeTransaction: (db, options, work) => transactionWithLocks(db, options, takeApplock, work, settleFailedWrite),
   // BIS's default collation (e.g. SQL_Latin1_General_CP1_CI_AS) compares without case.
   caseFolding: { column: "??", value: "?" },
   caseExact: { column: "?? COLLATE Latin1_General_100_BIN2", value: "?", like: true },
   // [_] is SQL Server's own literal form; it also avoids a Babelfish gap, where LIKE '%!_' ESCAPE '!'
   // on a case-insensitive column matches nothing (docs/sql-server.md).
   likeLiterals: "brackets",
-  insertReturnsKey: true,
+  // Not OUTPUT: a plain OUTPUT is refused on a table with triggers, and OUTPUT ... INTO a temporary
+  // table trips a Babelfish defect (a later foreign-key check names the schema twice; BABEL-5270).
+  // SCOPE_IDENTITY() is the key this INSERT made, whatever triggers insert elsewhere.
+  insertedKey: "scopeIdentity",
   updateReturnsRow: false,
   bindBoolean: (value) => value,
   bindTimestamp: (value) => value,

@@ -83,7 +83,7 @@ export const postgresDialect: EngineDialect = {
   // lower() on both sides; the schema has an expression index on lower("Email").
   caseFolding: { column: "lower(??)", value: "lower(?)" },
   likeLiterals: "escape",
-  insertReturnsKey: true,
+  insertedKey: "returning",
   updateReturnsRow: true,
   bindBoolean: (value) => value,
   // timestamp without time zone ignores the zone in a literal, so this stores UTC wall time.

@@ -111,7 +111,7 @@ export const sqliteDialect: EngineDialect = {
   // SQLite's LIKE ignores ASCII case whatever the operands, so co/sw/ew stay case-insensitive here.
   caseExact: { column: "CAST(?? AS BLOB)", value: "CAST(? AS BLOB)", like: false },
   likeLiterals: "escape",
-  insertReturnsKey: true,
+  insertedKey: "returning",
   updateReturnsRow: true,
   bindBoolean: (value) => (value ? 1 : 0),
   // UTC text in SQLite's own "YYYY-MM-DD HH:MM:SS.SSS" (as the schema defaults write it), so
