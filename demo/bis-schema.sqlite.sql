@@ -1,4 +1,4 @@
--- SQLite port of the reference BIS schema (/work/shared/reference/bis-schema.sql), for the
+-- SQLite port of the reference BIS schema (demo/bis-schema.mssql.sql, BIS's own T-SQL), for the
 -- embedded demo and the default tests. Same tables, columns, NOT NULLs, defaults, indexes and
 -- foreign keys; still NO unique constraint on Email.
 -- Port notes:

@@ -212,7 +212,7 @@ function toModel(mapping: MappingFile, attributes: readonly MappedAttribute[]): 
     keyColumn: user.key,
     emailColumn: user.email,
     activeColumn: columnOf("active"),
-    deletedColumn: user.deleted,
+    ...deletedFlag(user.deleted),
     createdColumn: user.created,
     modifiedColumn: user.modified,
     columns,
@@ -224,6 +224,13 @@ function toModel(mapping: MappingFile, attributes: readonly MappedAttribute[]): 
     deleteStatement: mapping.write.delete?.sql,
     selfReferences: attributes.flatMap((a) => (a.entry.valueType === "userReference" && a.field.kind === "column" ? [a.field.column] : [])),
   };
+}
+
+/** The soft-delete flag: a column name (a BIT/boolean), or a column with its two stored values. */
+function deletedFlag(deleted: NonNullable<MappingFile["user"]>["deleted"]): Pick<UserTableModel, "deletedColumn" | "deletedValues"> {
+  if (deleted === undefined) return {};
+  if (typeof deleted === "string") return { deletedColumn: deleted };
+  return { deletedColumn: deleted.column, deletedValues: { deleted: deleted.values.true, live: deleted.values.false } };
 }
 
 /** Every :name in a write statement must be a parameter the store passes to it. */

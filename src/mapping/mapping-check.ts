@@ -23,7 +23,7 @@ export interface CheckOptions {
 
 const BOOLEAN_TYPES = /^(bit|boolean|bool|tinyint|smallint|int|integer|number)$/;
 const DATE_TYPES = /^(date|datetime|datetime2|smalldatetime|timestamp|timestamp without time zone|timestamp with time zone|text|varchar|nvarchar|character varying)$/;
-const TEXT_TYPES = /^(text|varchar|nvarchar|char|nchar|character|character varying|bpchar|tinytext|mediumtext|longtext|ntext)$/;
+export const TEXT_TYPES = /^(text|varchar|nvarchar|char|nchar|character|character varying|bpchar|tinytext|mediumtext|longtext|ntext)$/;
 /** Formats DATE and DATETIME columns take as they are. */
 const ISO_FORMATS = new Set([DEFAULT_DATE_FORMAT, DEFAULT_DATE_TIME_FORMAT, "YYYY-MM-DD HH:mm", "YYYY-MM-DD HH:mm:ss.SSS", "YYYY-MM-DD[T]HH:mm:ss"]);
 const INTEGER_TYPES = /^(int|integer|bigint|smallint|tinyint|mediumint|numeric|decimal|number)$/;
@@ -43,9 +43,10 @@ export function checkMapping(mapping: CompiledMapping, tables: readonly TableInf
     return found;
   };
 
-  for (const [key, name] of Object.entries({ key: model.keyColumn, email: model.emailColumn, created: model.createdColumn, modified: model.modifiedColumn, deleted: model.deletedColumn })) {
+  for (const [key, name] of Object.entries({ key: model.keyColumn, email: model.emailColumn, created: model.createdColumn, modified: model.modifiedColumn })) {
     requireColumn(users, model.table, name, `user.${key}`);
   }
+  findings.push(...checkDeletedFlag(model, requireColumn(users, model.table, model.deletedColumn, "user.deleted")));
   for (const lookup of model.lookups) {
     requireColumn(users, model.table, lookup.column, `lookups.${lookup.name}.column`);
     const lookupTable = table(lookup.table);
@@ -76,6 +77,27 @@ export function checkMapping(mapping: CompiledMapping, tables: readonly TableInf
   }
   findings.push(...checkNotNullCoverage(mapping, users));
   return findings;
+}
+
+/**
+ * A soft-delete flag kept as text or codes needs its two values: compared as a boolean, 'N' is
+ * neither true nor false, so every user would look deleted (or none would be).
+ */
+function checkDeletedFlag(model: CompiledMapping["model"], column: ColumnInfo | undefined): Finding[] {
+  if (!column || !model.deletedColumn) return [];
+  const where = `${model.table}.${column.name} (${column.type}${column.maxLength ? `(${column.maxLength})` : ""})`;
+  const values = model.deletedValues;
+  if (!values) {
+    if (BOOLEAN_TYPES.test(column.type)) return [];
+    return [{
+      level: "error",
+      subject: "user.deleted",
+      message: `${where} is not a boolean column: without its values the bridge would compare it with true/false, and see every user as deleted or none`,
+      fix: `deleted: { column: ${column.name}, values: { "true": <what a deleted user holds>, "false": <what a live user holds> } }`,
+    }];
+  }
+  const tooLong = [values.deleted, values.live].filter((v) => column.maxLength !== undefined && String(v).length > column.maxLength);
+  return tooLong.map((v) => ({ level: "error" as const, subject: "user.deleted", message: `the value ${JSON.stringify(v)} is longer than ${where}` }));
 }
 
 function checkAttribute(

@@ -119,6 +119,9 @@ function isFormat(format: string): boolean {
   }
 }
 
+/** A flag column's stored value: text such as Y or N, or a number code. */
+const flagValue = z.union([z.string().min(1), z.number()]);
+
 export const mappingSchema = z.strictObject({
   version: z.literal(1),
   api: apiModelSchema.optional().meta({ description: "A BIS reached through its REST API (store engine rest): the calls, instead of user:'s tables." }),
@@ -128,7 +131,18 @@ export const mappingSchema = z.strictObject({
     email: identifier.meta({ description: "The login e-mail that userName maps to; matched case-insensitively, kept unique by the bridge." }),
     created: identifier.optional(),
     modified: identifier.optional(),
-    deleted: identifier.optional().meta({ description: "Soft-delete flag: DELETE sets it, and flagged users are gone for SCIM." }),
+    deleted: z
+      .union([
+        identifier,
+        z.strictObject({
+          column: identifier,
+          values: z
+            .strictObject({ true: flagValue, false: flagValue })
+            .meta({ description: 'What the column holds for a deleted user ("true") and a live one ("false"), e.g. { "true": Y, "false": N }.' }),
+        }),
+      ])
+      .optional()
+      .meta({ description: "Soft-delete flag: DELETE sets it, and flagged users are gone for SCIM. A column name for a BIT/boolean flag, or { column, values } for a flag kept as text or codes (Y/N, 1/0)." }),
   }).optional().meta({ description: "A BIS reached through its tables (SQL store engines); give user: or api:." }),
   matching: z
     .strictObject({

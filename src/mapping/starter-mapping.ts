@@ -4,6 +4,7 @@
  * listed as comments rather than guessed wrong.
  */
 import type { ColumnInfo, TableInfo } from "../store/sql/introspection/database-schema.js";
+import { TEXT_TYPES } from "./mapping-check.js";
 
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const BIS = "urn:ietf:params:scim:schemas:extension:BIS:2.0:User";
@@ -41,11 +42,19 @@ const CREATED = /^(created|createdon|createdat|creationdate|datecreated)$/;
 const MODIFIED = /^(modified|modifiedon|modifiedat|updated|updatedon|updatedat|lastmodified|changedon)$/;
 const DELETED = /^(isdeleted|deleted|removed|isremoved)$/;
 
+/** A flag kept as text: Y/N is the common legacy form; the consultant confirms it against the data. */
+const YES_NO = '{ "true": Y, "false": N }';
+const GUESSED_VALUES = "   # a text flag: Y/N guessed, check what the column holds";
+
 const simple = (name: string) => name.toLowerCase().replace(/[_\s]/g, "");
-const flow = (entries: Record<string, string | number | boolean | undefined>) =>
+/** YAML written as is (a flow mapping), not quoted as a string. */
+interface Raw {
+  readonly raw: string;
+}
+const flow = (entries: Record<string, string | number | boolean | Raw | undefined>) =>
   `{ ${Object.entries(entries)
     .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k}: ${typeof v === "string" && /[\s:[\]{}#,"']/.test(v) ? `'${v.replaceAll("'", "''")}'` : v}`)
+    .map(([k, v]) => `${k}: ${typeof v === "object" ? v.raw : typeof v === "string" && /[\s:[\]{}#,"']/.test(v) ? `'${v.replaceAll("'", "''")}'` : v}`)
     .join(", ")} }`;
 
 export function starterMapping(table: TableInfo): string {
@@ -66,16 +75,18 @@ export function starterMapping(table: TableInfo): string {
     const column = table.columns.find((c) => !used.has(c.name) && guess.names.test(simple(c.name)));
     if (!column) continue;
     used.add(column.name);
+    const textFlag = guess.valueType === "boolean" && TEXT_TYPES.test(column.type);
     attributes.push(
       `  - ${flow({
         scim: guess.scim,
         column: column.name,
         valueType: guess.valueType,
         transform: guess.transform,
+        values: textFlag ? { raw: YES_NO } : undefined,
         required: !column.nullable && !column.generated ? true : undefined,
         maxLength: guess.valueType || guess.transform ? undefined : column.maxLength,
         filter: guess.filter === "indexed" ? (indexed(column) ? "indexed" : undefined) : guess.filter,
-      })}`,
+      })}${textFlag ? GUESSED_VALUES : ""}`,
     );
   }
   const unmapped = table.columns.filter((c) => !used.has(c.name));
@@ -91,7 +102,7 @@ export function starterMapping(table: TableInfo): string {
     `  email: ${email.name}`,
     ...(created ? [`  created: ${created.name}`] : []),
     ...(modified ? [`  modified: ${modified.name}`] : []),
-    ...(deleted ? [`  deleted: ${deleted.name}`] : []),
+    ...(deleted ? [TEXT_TYPES.test(deleted.type) ? `  deleted: { column: ${deleted.name}, values: ${YES_NO} }${GUESSED_VALUES}` : `  deleted: ${deleted.name}`] : []),
     ``,
     `matching:`,
     `  duplicates: conflict`,

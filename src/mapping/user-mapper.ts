@@ -124,7 +124,8 @@ export function deactivated(mapping: CompiledMapping, user: BisUser, today: stri
   const fields: Record<string, ColumnValue> = { ...user.fields };
   for (const attribute of mapping.attributes) {
     if (attribute.field.kind !== "column" || !attribute.entry.write) continue;
-    if (attribute.target.schema === URN.user && attribute.target.attribute === "active") fields[attribute.field.column] = false;
+    // Through the attribute's value map (Y/N, A/I, ...), as a PATCH of active=false writes it.
+    if (attribute.target.schema === URN.user && attribute.target.attribute === "active") fields[attribute.field.column] = encodeValue(attribute.entry, false);
     // In the column's own form (a dateFormat, a time zone), as if Entra had sent the date.
     if (attribute.target.schema === URN.bisUser && attribute.target.attribute === "terminationdate") fields[attribute.field.column] ??= encodeValue(attribute.entry, today);
   }

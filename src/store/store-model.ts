@@ -34,6 +34,8 @@ export interface UserTableModel {
   /** Flag columns: BIS's "disabled" and "removed" markers. */
   readonly activeColumn?: string;
   readonly deletedColumn?: string;
+  /** What the deleted flag holds, when it is not a boolean (e.g. Y and N); absent: the engine's boolean. */
+  readonly deletedValues?: { readonly deleted: string | number; readonly live: string | number };
   readonly createdColumn?: string;
   readonly modifiedColumn?: string;
   /** Plain columns the mapping reads and writes (lookup columns excluded). */

@@ -1,6 +1,6 @@
 /**
  * The BIS REST server the REST store will be tested against behaves as the reference API
- * (shared/reference/bis-rest-api.md) says, failure modes included: the fake must be right
+ * (docs/reference/bis-rest-api.md) says, failure modes included: the fake must be right
  * before a store is proven against it.
  */
 import { afterEach, describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 /**
- * A BIS REST API server for the tests (shared/reference/bis-rest-api.md), on real HTTP on
+ * A BIS REST API server for the tests (docs/reference/bis-rest-api.md), on real HTTP on
  * loopback, with the failure modes the REST store must survive: 429 past 10 requests a second,
  * 503 with Retry-After, slow answers, dropped connections (also after a write succeeded), and
  * OAuth tokens that expire.

@@ -16,7 +16,7 @@ import { dialectFor } from "./engines/dialects.js";
 import type { EngineDialect, WriteSession } from "./engines/engine-dialect.js";
 import { sleep } from "./engines/lock-wait.js";
 import { buildKnexConfig, type SqlStoreConfig } from "./sql-config.js";
-import { liveUsers, selectUserColumns, toBisUser, toBisUsers, type Db } from "./user-rows.js";
+import { deletedFlag, liveUsers, selectUserColumns, toBisUser, toBisUsers, type Db } from "./user-rows.js";
 import {
   currentRow,
   deleteUserWithStatement,
@@ -233,7 +233,7 @@ export class SqlUserStore implements UserStore {
     if (!deletedColumn) throw new Error("soft delete needs deletedColumn in the user table model");
     if (!(await currentRow(ctx, key))) return false;
     const stamp = modifiedColumn ? { [modifiedColumn]: this.dialect.bindTimestamp(ctx.now) } : {};
-    await ctx.session.trx(table).where(keyColumn, key).update({ [deletedColumn]: this.dialect.bindBoolean(true), ...stamp });
+    await ctx.session.trx(table).where(keyColumn, key).update({ [deletedColumn]: deletedFlag(this.model, this.dialect, true), ...stamp });
     return true;
   }
 

@@ -16,7 +16,13 @@ export function liveUsers(db: Db, model: UserTableModel, dialect: EngineDialect)
   const deleted = model.deletedColumn;
   if (deleted === undefined) return builder;
   const column = `${USER_ALIAS}.${deleted}`;
-  return builder.where((live) => live.whereNull(column).orWhere(column, dialect.bindBoolean(false)));
+  return builder.where((live) => live.whereNull(column).orWhere(column, deletedFlag(model, dialect, false)));
+}
+
+/** The one place that decides what the soft-delete flag stores: the mapping's values, else a boolean. */
+export function deletedFlag(model: UserTableModel, dialect: EngineDialect, deleted: boolean): string | number | boolean {
+  if (model.deletedValues) return deleted ? model.deletedValues.deleted : model.deletedValues.live;
+  return dialect.bindBoolean(deleted);
 }
 
 /** Plain columns returned in `fields`: e-mail, flags and mapped columns, each once. */

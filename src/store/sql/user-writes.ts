@@ -10,7 +10,7 @@ import { userLockKey } from "./email-match.js";
 import type { EngineDialect, WriteSession } from "./engines/engine-dialect.js";
 import { insertReturningKey } from "./inserted-key.js";
 import { lookupKey } from "./lookup-keys.js";
-import { liveUsers } from "./user-rows.js";
+import { deletedFlag, liveUsers } from "./user-rows.js";
 import { createWithStatement, deleteWithStatement, updateWithStatement } from "./write-statements.js";
 
 export interface WriteContext {
@@ -58,7 +58,7 @@ export async function insertUserRow(ctx: WriteContext, changes: Row): Promise<nu
   const stamp = dialect.bindTimestamp(ctx.now);
   if (model.createdColumn) row[model.createdColumn] = stamp;
   if (model.modifiedColumn) row[model.modifiedColumn] = stamp;
-  if (model.deletedColumn) row[model.deletedColumn] = dialect.bindBoolean(false);
+  if (model.deletedColumn) row[model.deletedColumn] = deletedFlag(model, dialect, false);
   if (model.createStatement) return createWithStatement(ctx, model.createStatement, row);
   return Number(await insertReturningKey(session.trx, dialect, model.table, row, model.keyColumn));
 }

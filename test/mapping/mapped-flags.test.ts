@@ -1,0 +1,87 @@
+/**
+ * Flags kept as text are mapped values on every path that writes or filters them: the second
+ * schema (test/fixtures/wide) keeps active as Y/N (enabled_flag) and, in these mappings, its
+ * soft-delete flag as Y/N too (retired). The rows are asserted after each step, on every engine:
+ * a raw boolean in a CHAR(1) flag is the worst kind of defect, as it hides users or writes
+ * values BIS does not know.
+ */
+import { expect, it } from "vitest";
+import { loadMapping } from "../../src/mapping/compiled-mapping.js";
+import { checkMapping } from "../../src/mapping/mapping-check.js";
+import { comparesCaseSensitively, readDatabaseSchema } from "../../src/store/sql/introspection/database-schema.js";
+import { wideBridgeOn, WIDE, WRITE_STATEMENTS } from "../fixtures/wide/second-schema.js";
+import { entraUser } from "../support/bridge-harness.js";
+import { describeEachEngine, type TestEngine } from "../support/databases.js";
+import { mappingVariant } from "../support/mapping-variant.js";
+
+const WIDE_MAPPING = `${WIDE}/mapping.yaml`;
+const RETIRED_YN = 'deleted: { column: retired, values: { "true": Y, "false": N } }';
+const filterFor = (email: string) => `/Users?filter=${encodeURIComponent(`userName eq "${email}"`)}`;
+
+/** The second schema's mapping with its soft-delete flag kept as Y/N in `retired`. */
+const retiredMapping = () => mappingVariant((yaml) => yaml.replace("deleted: gone", RETIRED_YN), WIDE_MAPPING);
+
+/** DELETE only disables: through the install's own update statement, which receives the mapped value. */
+const deactivateMapping = (engine: TestEngine) =>
+  mappingVariant(
+    (yaml) => yaml.replace("delete: soft", `delete: deactivate\nwrite:\n  update: { sql: ${JSON.stringify(WRITE_STATEMENTS[engine].update)} }`),
+    WIDE_MAPPING,
+  );
+
+describeEachEngine("a soft-delete flag kept as Y/N", (engine) => {
+  const t = wideBridgeOn(engine, retiredMapping);
+  const row = async (id: string) => t.db.knex("hr_people").where("person_no", Number(id)).first();
+
+  it("creates a live user ('N'), finds it, deletes it ('Y'), then no longer finds it", async () => {
+    const created = await t.bridge.request("POST", "/Users", entraUser("retired.flag@contoso.com"));
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    expect((await row(id)).retired).toBe("N");
+    expect((await t.bridge.request("GET", `/Users/${id}`)).status).toBe(200);
+    expect((await t.bridge.request("GET", filterFor("retired.flag@contoso.com"))).body.totalResults).toBe(1);
+
+    expect((await t.bridge.request("DELETE", `/Users/${id}`)).status).toBe(204);
+    expect(await row(id)).toMatchObject({ retired: "Y", login_email: "retired.flag@contoso.com" });
+    expect((await t.bridge.request("GET", `/Users/${id}`)).status).toBe(404);
+    expect((await t.bridge.request("GET", filterFor("retired.flag@contoso.com"))).body.totalResults).toBe(0);
+    // The deleted user no longer holds the e-mail: Entra may create it again.
+    expect((await t.bridge.request("POST", "/Users", entraUser("retired.flag@contoso.com"))).status).toBe(201);
+  });
+
+  it("sees the live users BIS already holds, and hides the ones it flagged Y", async () => {
+    await t.db.knex("hr_people").insert([
+      { login_email: "legacy.live@contoso.com", staff_id: "L-1", given: "Lea", family: "Live", state_code: "AB", country_iso: "CA", enabled_flag: "Y", retired: "N" },
+      { login_email: "legacy.gone@contoso.com", staff_id: "L-2", given: "Gus", family: "Gone", state_code: "AB", country_iso: "CA", enabled_flag: "Y", retired: "Y" },
+    ]);
+    expect((await t.bridge.request("GET", filterFor("legacy.live@contoso.com"))).body.totalResults).toBe(1);
+    expect((await t.bridge.request("GET", filterFor("legacy.gone@contoso.com"))).body.totalResults).toBe(0);
+    expect((await t.bridge.request("POST", "/Users", entraUser("LEGACY.LIVE@contoso.com"))).status).toBe(409);
+  });
+
+  it("check: a text flag without its values is an error saying the fix; with them it passes", async () => {
+    const schema = await readDatabaseSchema(t.db.knex, engine);
+    const options = { needsFoldedIndexes: comparesCaseSensitively(engine) };
+    const bare = mappingVariant((yaml) => yaml.replace("deleted: gone", "deleted: retired"), WIDE_MAPPING);
+    expect(checkMapping(loadMapping(bare), schema, options)).toContainEqual(
+      expect.objectContaining({ level: "error", subject: "user.deleted", fix: 'deleted: { column: retired, values: { "true": <what a deleted user holds>, "false": <what a live user holds> } }' }),
+    );
+    expect(checkMapping(loadMapping(retiredMapping()), schema, options).filter((f) => f.subject === "user.deleted")).toEqual([]);
+  });
+});
+
+describeEachEngine("delete: deactivate with active kept as Y/N", (engine) => {
+  const t = wideBridgeOn(engine, () => deactivateMapping(engine));
+  const row = async (id: string) => t.db.knex("hr_people").where("person_no", Number(id)).first();
+
+  it("DELETE writes 'N' through the install's update statement, and the user stays visible, disabled", async () => {
+    const created = await t.bridge.request("POST", "/Users", entraUser("deactivated.flag@contoso.com"));
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    expect((await row(id)).enabled_flag).toBe("Y");
+    expect((await t.bridge.request("DELETE", `/Users/${id}`)).status).toBe(204);
+    expect(await row(id)).toMatchObject({ enabled_flag: "N", last_writer: "update_person" });
+    const after = await t.bridge.request("GET", `/Users/${id}`);
+    expect(after.status).toBe(200);
+    expect(after.body.active).toBe(false);
+  });
+});
