@@ -6,6 +6,7 @@
 import type { ColumnInfo, TableInfo } from "../store/sql/introspection/database-schema.js";
 import type { CompiledMapping, MappedAttribute } from "./compiled-mapping.js";
 import { DEFAULT_DATE_FORMAT, DEFAULT_DATE_TIME_FORMAT, encodeDate } from "./date-codec.js";
+import { COUNTRY_CODE_WIDTH } from "./mapping-schema.js";
 
 export interface Finding {
   readonly level: "error" | "warning";
@@ -23,10 +24,12 @@ export interface CheckOptions {
 
 const BOOLEAN_TYPES = /^(bit|boolean|bool|tinyint|smallint|int|integer|number)$/;
 const DATE_TYPES = /^(date|datetime|datetime2|smalldatetime|timestamp|timestamp without time zone|timestamp with time zone|text|varchar|nvarchar|character varying)$/;
+/** Text padded to its length: every value it holds has exactly that many characters. */
+const FIXED_TEXT_TYPES = /^(char|nchar|character|bpchar)$/;
 export const TEXT_TYPES = /^(text|varchar|nvarchar|char|nchar|character|character varying|bpchar|tinytext|mediumtext|longtext|ntext)$/;
 /** Formats DATE and DATETIME columns take as they are. */
 const ISO_FORMATS = new Set([DEFAULT_DATE_FORMAT, DEFAULT_DATE_TIME_FORMAT, "YYYY-MM-DD HH:mm", "YYYY-MM-DD HH:mm:ss.SSS", "YYYY-MM-DD[T]HH:mm:ss"]);
-const INTEGER_TYPES = /^(int|integer|bigint|smallint|tinyint|mediumint|numeric|decimal|number)$/;
+export const INTEGER_TYPES = /^(int|integer|bigint|smallint|tinyint|mediumint|numeric|decimal|number)$/;
 
 export function checkMapping(mapping: CompiledMapping, tables: readonly TableInfo[], options: CheckOptions): Finding[] {
   const findings: Finding[] = [];
@@ -136,7 +139,19 @@ function checkAttribute(
   findings.push(...checkDateColumn(attribute, subject, where, column));
   if (valueType === "userReference" && !INTEGER_TYPES.test(column.type)) findings.push({ level: "warning", subject, message: `${where} holds a user reference but is not an integer like the user key` });
   if (valueType === "string" && column.maxLength !== undefined && attribute.entry.write && !attribute.entry.columns) {
-    const limit = attribute.entry.transform === "country-alpha2" ? 2 : attribute.entry.maxLength;
+    const countryWidth = attribute.entry.transform && COUNTRY_CODE_WIDTH[attribute.entry.transform];
+    const limit = countryWidth ?? attribute.entry.maxLength;
+    // A fixed-width CHAR(3) column of CAN/USA codes given 2-letter codes (or the reverse) stores
+    // values no BIS screen knows: the transform must store the column's own form.
+    if (countryWidth && FIXED_TEXT_TYPES.test(column.type) && column.maxLength !== countryWidth) {
+      const fits = Object.entries(COUNTRY_CODE_WIDTH).filter(([, width]) => width === column.maxLength).map(([name]) => name);
+      findings.push({
+        level: "error",
+        subject,
+        message: `${where} keeps ${column.maxLength}-character codes, but ${attribute.entry.transform} stores ${countryWidth}`,
+        fix: fits.length ? `use transform: ${fits.join(" (or ")}${fits.length > 1 ? ")" : ""}` : `store the codes in a column of ${countryWidth} characters`,
+      });
+    }
     if (limit === undefined) {
       findings.push({ level: "warning", subject, message: `${where} takes at most ${column.maxLength} characters; longer values would fail in the database`, fix: `add maxLength: ${column.maxLength} to the attribute` });
     } else if (limit > column.maxLength) {

@@ -26,7 +26,10 @@ const childSchema = z.strictObject({
 });
 
 export const VALUE_TYPES = ["string", "boolean", "date", "dateTime", "userReference"] as const;
-export const TRANSFORMS = ["country-alpha2", "phone-e164", "trim", "lower", "upper"] as const;
+export const TRANSFORMS = ["country-alpha2", "country-alpha3", "country-numeric", "phone-e164", "trim", "lower", "upper"] as const;
+
+/** The width of the code each country transform stores. */
+export const COUNTRY_CODE_WIDTH: Partial<Record<(typeof TRANSFORMS)[number], number>> = { "country-alpha2": 2, "country-alpha3": 3, "country-numeric": 3 };
 
 function isRegExp(pattern: string, flags: string): boolean {
   try {
@@ -56,7 +59,7 @@ const attributeSchema = z
     child: z.string().optional().meta({ description: "Name of an entry under `children`." }),
     type: z.string().optional().meta({ description: "Value of the child's type column for this attribute (e.g. MOBILE)." }),
     valueType: z.enum(VALUE_TYPES).default("string").meta({ description: "How the column holds the value; userReference: another BIS user's key (the manager)." }),
-    transform: z.enum(TRANSFORMS).optional().meta({ description: "country-alpha2: ISO 3166-1 alpha-2 or alpha-3 in, alpha-2 stored; phone-e164: a phone number stored as +<country><number>; trim, lower, upper." }),
+    transform: z.enum(TRANSFORMS).optional().meta({ description: "country-alpha2, country-alpha3, country-numeric: ISO 3166-1 alpha-2 or alpha-3 in, that form stored (CA, CAN or 124); phone-e164: a phone number stored as +<country><number>; trim, lower, upper." }),
     defaultCountry: z.string().regex(/^[A-Z]{2}$/, "an ISO 3166-1 alpha-2 code").optional().meta({ description: "For phone-e164: the country of numbers written without +<country code>." }),
     dateFormat: z
       .string()

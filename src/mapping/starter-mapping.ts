@@ -4,7 +4,7 @@
  * listed as comments rather than guessed wrong.
  */
 import type { ColumnInfo, TableInfo } from "../store/sql/introspection/database-schema.js";
-import { TEXT_TYPES } from "./mapping-check.js";
+import { INTEGER_TYPES, TEXT_TYPES } from "./mapping-check.js";
 
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const BIS = "urn:ietf:params:scim:schemas:extension:BIS:2.0:User";
@@ -14,6 +14,8 @@ interface Guess {
   readonly scim: string;
   readonly valueType?: "boolean" | "date" | "userReference";
   readonly transform?: "country-alpha2";
+  /** The transform for the column's own width and type, when it differs (a CHAR(3) of CAN/USA). */
+  readonly transformFor?: (column: ColumnInfo) => string | undefined;
   /** The filter setting when an index leads with the column. */
   readonly filter?: "indexed" | "refine";
 }
@@ -30,7 +32,7 @@ const ATTRIBUTE_GUESSES: readonly Guess[] = [
   { names: /^(city|town|locality)$/, scim: 'addresses[type eq "work"].locality' },
   { names: /^(province|state|region)$/, scim: 'addresses[type eq "work"].region' },
   { names: /^(postalcode|postcode|zip|zipcode)$/, scim: 'addresses[type eq "work"].postalCode' },
-  { names: /^(countrycode|country)$/, scim: 'addresses[type eq "work"].country', transform: "country-alpha2" },
+  { names: /^(countrycode|country)$/, scim: 'addresses[type eq "work"].country', transform: "country-alpha2", transformFor: countryTransform },
   { names: /^(employeeno|employeenumber|empno|staffnumber|payrollnumber)$/, scim: `${ENTERPRISE}:employeeNumber`, filter: "indexed" },
   { names: /^(supervisorid|managerid|supervisor|manager)$/, scim: `${ENTERPRISE}:manager`, valueType: "userReference", filter: "refine" },
   { names: /^(startdate|hiredate|datehired)$/, scim: `${BIS}:startdate`, valueType: "date" },
@@ -41,6 +43,13 @@ const EMAIL = /^(email|emailaddress|mail|login|username)$/;
 const CREATED = /^(created|createdon|createdat|creationdate|datecreated)$/;
 const MODIFIED = /^(modified|modifiedon|modifiedat|updated|updatedon|updatedat|lastmodified|changedon)$/;
 const DELETED = /^(isdeleted|deleted|removed|isremoved)$/;
+
+/** Country codes in the column's own form: numbers, three letters (CAN) or two (CA). */
+function countryTransform(column: ColumnInfo): string | undefined {
+  if (INTEGER_TYPES.test(column.type)) return "country-numeric";
+  if (column.maxLength === 3) return "country-alpha3";
+  return undefined;
+}
 
 /** A flag kept as text: Y/N is the common legacy form; the consultant confirms it against the data. */
 const YES_NO = '{ "true": Y, "false": N }';
@@ -81,7 +90,7 @@ export function starterMapping(table: TableInfo): string {
         scim: guess.scim,
         column: column.name,
         valueType: guess.valueType,
-        transform: guess.transform,
+        transform: guess.transformFor?.(column) ?? guess.transform,
         values: textFlag ? { raw: YES_NO } : undefined,
         required: !column.nullable && !column.generated ? true : undefined,
         maxLength: guess.valueType || guess.transform ? undefined : column.maxLength,

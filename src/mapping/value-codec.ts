@@ -25,6 +25,14 @@ export function toCountryAlpha2(text: string): string {
   throw new ValueRuleError(`"${text}" is not an ISO 3166-1 alpha-2 or alpha-3 country code`);
 }
 
+/** ISO 3166-1 alpha-2 or alpha-3 in; the form the column keeps out (CA, CAN, or the numeric 124). */
+export function toCountryCode(text: string, form: "alpha2" | "alpha3" | "numeric"): string {
+  const alpha2 = toCountryAlpha2(text);
+  if (form === "alpha2") return alpha2;
+  // Every alpha-2 code the library accepts has the other two forms.
+  return (form === "alpha3" ? countries.alpha2ToAlpha3(alpha2) : countries.alpha2ToNumeric(alpha2))!;
+}
+
 /** Any format a person writes (+1 403 555 0100, (403) 555-0100) -> E.164 (+14035550100). */
 export function toE164(text: string, defaultCountry: string): string {
   try {
@@ -40,6 +48,10 @@ function applyTransform(entry: AttributeEntry, text: string): string {
   switch (entry.transform) {
     case "country-alpha2":
       return toCountryAlpha2(text);
+    case "country-alpha3":
+      return toCountryCode(text, "alpha3");
+    case "country-numeric":
+      return toCountryCode(text, "numeric");
     case "phone-e164":
       return toE164(text, entry.defaultCountry!);
     case "trim":

@@ -45,6 +45,13 @@ it("proposes Y/N values for CHAR(1) active and deleted flags, marked as a guess"
   expect(flagFindings).toEqual([]);
 });
 
+it("proposes the country transform for the column's own form: CHAR(3) alpha-3, an integer numeric, else alpha-2", () => {
+  const withCountry = (country: ColumnInfo) => starterMapping({ ...tblEmployee, columns: [...tblEmployee.columns, country] });
+  expect(withCountry(column("Country", "char", { maxLength: 3 }))).toContain("column: Country, transform: country-alpha3");
+  expect(withCountry(column("CountryCode", "smallint"))).toContain("column: CountryCode, transform: country-numeric");
+  expect(withCountry(column("CountryCode", "nvarchar", { maxLength: 2 }))).toContain("column: CountryCode, transform: country-alpha2");
+});
+
 it("keeps a BIT deleted flag a plain column name", () => {
   const bitDeleted = { ...tblEmployee, columns: tblEmployee.columns.map((c) => (c.name === "Deleted" ? { ...c, type: "bit" } : c)) };
   expect(starterMapping(bitDeleted)).toContain("  deleted: Deleted\n");

@@ -1,8 +1,9 @@
 import fc from "fast-check";
+import countries from "i18n-iso-countries";
 import { DateTime } from "luxon";
 import { describe, expect, it } from "vitest";
 import { compileDateFormat } from "../../src/mapping/date-codec.js";
-import { decodeValue, encodeValue, joinValues, parseIsoDate, splitValue, toCountryAlpha2, ValueRuleError } from "../../src/mapping/value-codec.js";
+import { decodeValue, encodeValue, joinValues, parseIsoDate, splitValue, toCountryAlpha2, toCountryCode, ValueRuleError } from "../../src/mapping/value-codec.js";
 
 describe("country codes", () => {
   it.each([
@@ -15,6 +16,21 @@ describe("country codes", () => {
 
   it.each(["Canada", "XX", "XYZ", "C", ""])("refuses %j", (input) => {
     expect(() => toCountryAlpha2(input)).toThrowError(ValueRuleError);
+  });
+
+  it.each([
+    ["CA", "alpha3", "CAN"],
+    ["can", "alpha3", "CAN"],
+    ["DE", "numeric", "276"],
+    ["CAN", "numeric", "124"],
+    ["AD", "numeric", "020"],
+  ] as const)("%s -> %s %s", (input, form, expected) => expect(toCountryCode(input, form)).toBe(expected));
+
+  it("has all three forms for every code it accepts, the numeric always three digits", () => {
+    for (const alpha2 of Object.keys(countries.getAlpha2Codes())) {
+      expect(toCountryCode(alpha2, "alpha3")).toMatch(/^[A-Z]{3}$/);
+      expect(toCountryCode(alpha2, "numeric")).toMatch(/^\d{3}$/);
+    }
   });
 });
 

@@ -1,9 +1,9 @@
 /**
- * Flags kept as text are mapped values on every path that writes or filters them: the second
- * schema (test/fixtures/wide) keeps active as Y/N (enabled_flag) and, in these mappings, its
- * soft-delete flag as Y/N too (retired). The rows are asserted after each step, on every engine:
- * a raw boolean in a CHAR(1) flag is the worst kind of defect, as it hides users or writes
- * values BIS does not know.
+ * Flags and codes kept in a legacy form are mapped values on every path that writes or filters
+ * them: the second schema (test/fixtures/wide) keeps active as Y/N (enabled_flag) and, in these
+ * mappings, its soft-delete flag as Y/N too (retired) and a country as alpha-3 (home_country).
+ * The rows are asserted after each step, on every engine: a raw boolean in a CHAR(1) flag, or CA
+ * in a column of CAN/USA, hides users or writes values BIS does not know.
  */
 import { expect, it } from "vitest";
 import { loadMapping } from "../../src/mapping/compiled-mapping.js";
@@ -83,5 +83,48 @@ describeEachEngine("delete: deactivate with active kept as Y/N", (engine) => {
     const after = await t.bridge.request("GET", `/Users/${id}`);
     expect(after.status).toBe(200);
     expect(after.body.active).toBe(false);
+  });
+});
+
+/** The work country kept as alpha-3 in home_country (country_iso, NOT NULL, gets a constant). */
+const alpha3Mapping = (transform = "country-alpha3") =>
+  mappingVariant(
+    (yaml) =>
+      yaml
+        .replace("column: country_iso, required: true, transform: country-alpha2", `column: home_country, required: true, transform: ${transform}`)
+        .replace("attributes:", 'constants:\n  - { column: country_iso, value: "--" }\nattributes:'),
+    WIDE_MAPPING,
+  );
+
+describeEachEngine("a country kept as alpha-3", (engine) => {
+  const t = wideBridgeOn(engine, () => alpha3Mapping());
+  const row = async (id: string) => t.db.knex("hr_people").where("person_no", Number(id)).first();
+
+  it("stores CAN whether Entra sends CA or CAN, PATCH writes alpha-3 too, and a country name is refused", async () => {
+    const fromAlpha2 = await t.bridge.request("POST", "/Users", entraUser("alpha3.a@contoso.com", { addresses: [{ type: "work", region: "AB", country: "CA" }] }));
+    const fromAlpha3 = await t.bridge.request("POST", "/Users", entraUser("alpha3.b@contoso.com", { addresses: [{ type: "work", region: "AB", country: "can" }] }));
+    expect([fromAlpha2.status, fromAlpha3.status]).toEqual([201, 201]);
+    expect((await row(fromAlpha2.body.id)).home_country).toBe("CAN");
+    expect((await row(fromAlpha3.body.id)).home_country).toBe("CAN");
+    expect((await t.bridge.request("GET", `/Users/${fromAlpha2.body.id}`)).body.addresses).toEqual([expect.objectContaining({ type: "work", country: "CAN" })]);
+    const patched = await t.bridge.request("PATCH", `/Users/${fromAlpha2.body.id}`, {
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+      Operations: [{ op: "Replace", path: 'addresses[type eq "work"].country', value: "US" }],
+    });
+    expect(patched.status).toBe(200);
+    expect((await row(fromAlpha2.body.id)).home_country).toBe("USA");
+    const refused = await t.bridge.request("POST", "/Users", entraUser("alpha3.c@contoso.com", { addresses: [{ type: "work", region: "AB", country: "Canada" }] }));
+    expect(refused.status).toBe(400);
+  });
+
+  it("check: country-alpha2 into a CHAR(3) column is an error naming the transform to use", async () => {
+    const schema = await readDatabaseSchema(t.db.knex, engine);
+    const findings = checkMapping(loadMapping(alpha3Mapping("country-alpha2")), schema, { needsFoldedIndexes: comparesCaseSensitively(engine) });
+    // SQLite keeps TEXT without a width: nothing to compare there.
+    if (engine === "sqlite") return expect(findings.filter((f) => f.message.includes("home_country"))).toEqual([]);
+    expect(findings).toContainEqual(
+      expect.objectContaining({ level: "error", message: expect.stringMatching(/home_country \(.*\(3\)\) keeps 3-character codes, but country-alpha2 stores 2/), fix: "use transform: country-alpha3 (or country-numeric)" }),
+    );
+    expect(checkMapping(loadMapping(alpha3Mapping()), schema, { needsFoldedIndexes: comparesCaseSensitively(engine) }).filter((f) => f.message.includes("home_country"))).toEqual([]);
   });
 });
