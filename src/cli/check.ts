@@ -5,7 +5,7 @@ import { checkMapping, type Finding } from "../mapping/mapping-check.js";
 import { checkReferences } from "../mapping/reference-check.js";
 import { sqlReferenceData } from "../store/sql/reference-data.js";
 import { starterMapping } from "../mapping/starter-mapping.js";
-import { comparesCaseSensitively, readDatabaseSchema } from "../store/sql/introspection/database-schema.js";
+import { checkOptionsFor, readDatabaseSchema } from "../store/sql/introspection/database-schema.js";
 import { checkApi } from "../mapping/api-check.js";
 import { requireApiMapping, requireSqlStore } from "../store/open-store.js";
 import type { RestStoreConfig } from "../store/rest/rest-config.js";
@@ -23,7 +23,7 @@ export async function checkAgainstDatabase(config: BridgeConfig, mapping: Compil
   const store = createSqlUserStore(sql, mapping.model);
   try {
     const tables = await readDatabaseSchema(store.db, sql.engine);
-    const findings = checkMapping(mapping, tables, { needsFoldedIndexes: comparesCaseSensitively(sql.engine) });
+    const findings = checkMapping(mapping, tables, checkOptionsFor(sql.engine));
     if (findings.some((f) => f.level === "error")) return findings;
     const duplicates = await store.duplicateEmails(MAX_DUPLICATES_REPORTED);
     const references = await checkReferences(mapping, sqlReferenceData(store.db, store.dialect));

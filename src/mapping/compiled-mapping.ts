@@ -65,9 +65,14 @@ export function loadMapping(file: string): CompiledMapping {
   });
   problems.push(...checkWhole(source, mapping, attributes));
   if (mapping.api) problems.push(...checkApiMapping(source, mapping, mapping.api, attributes));
+  const matchingWritten = source.document.hasIn(["matching", "attributes"]);
   mapping.matching.attributes.forEach((name, i) => {
     const attribute = attributes.find((a) => a.name === name);
-    if (!attribute || attribute.field.kind !== "column" || attribute.entry.filter !== "indexed") {
+    if (attribute?.field.kind === "column" && attribute.entry.filter !== "indexed") {
+      // Reported where the fix goes: the attribute's own line (matching.attributes may be the default).
+      const at = describeKey(source, ["attributes", mapping.attributes.indexOf(attribute.entry), "filter"]);
+      problems.push(`${at}: "${name}" is matched on by creates (matching.attributes${matchingWritten ? "" : ", by default"}): give it filter: indexed, over an index on its column`);
+    } else if (!attribute || attribute.field.kind !== "column") {
       problems.push(`${describeKey(source, ["matching", "attributes", i])}: "${name}" must be a mapped attribute on a user-table column with filter: indexed`);
     }
   });

@@ -20,6 +20,8 @@ export interface Finding {
 export interface CheckOptions {
   /** The engine compares text case-sensitively, so case-insensitive filters need lower(column) indexes (PostgreSQL). */
   readonly needsFoldedIndexes: boolean;
+  /** Quotes a table, column or index name in suggested DDL as the engine writes it (default: as is). */
+  readonly quote?: (name: string) => string;
 }
 
 const BOOLEAN_TYPES = /^(bit|boolean|bool|tinyint|smallint|int|integer|number)$/;
@@ -57,7 +59,7 @@ export function checkMapping(mapping: CompiledMapping, tables: readonly TableInf
     requireColumn(lookupTable, lookup.table, lookup.keyColumn, `lookups.${lookup.name}.key`);
     const nameColumn = requireColumn(lookupTable, lookup.table, lookup.nameColumn, `lookups.${lookup.name}.name`);
     if (lookupTable && nameColumn && !hasIndexOn(lookupTable, nameColumn.name, false)) {
-      findings.push({ level: "warning", subject: `lookups.${lookup.name}`, message: `no index on ${lookup.table}.${lookup.nameColumn}: every write scans it`, fix: `CREATE INDEX IX_${lookup.table}_${lookup.nameColumn} ON ${lookup.table} (${lookup.nameColumn});` });
+      findings.push({ level: "warning", subject: `lookups.${lookup.name}`, message: `no index on ${lookup.table}.${lookup.nameColumn}: every write scans it`, fix: createIndex(options, lookup.table, lookup.nameColumn, false) });
     }
   }
   for (const child of model.children) {
@@ -166,7 +168,7 @@ function checkAttribute(
         level: "warning",
         subject,
         message: `filter: indexed, but no index on ${users.name}.${expression}: Entra's matching queries would scan the table`,
-        fix: `CREATE INDEX IX_${users.name}_${column.name}${folded ? "_lower" : ""} ON ${users.name} (${expression});`,
+        fix: createIndex(options, users.name, column.name, folded),
       });
     }
   }
@@ -228,9 +230,20 @@ function checkNotNullCoverage(mapping: CompiledMapping, users: TableInfo): Findi
 }
 
 /** Whether an index leads with the column (or, folded, with lower(column)). */
-function hasIndexOn(table: TableInfo, column: string, folded: boolean): boolean {
-  return table.indexes.some((index) => {
-    const first = index.columns[0]?.toLowerCase().replace(/["`[\]]/g, "").replace(/::\w+/g, "");
-    return folded ? first === `lower(${column.toLowerCase()})` : first === column.toLowerCase() || table.primaryKey[0]?.toLowerCase() === column.toLowerCase();
-  });
+/**
+ * Whether an index leads with the column (or, folded, with lower(column)). Expression keys come
+ * as the engine prints them (PostgreSQL: lower(("EMail_Address")::text)): quotes, casts, spaces
+ * and parentheses are dropped before comparing.
+ */
+export function hasIndexOn(table: TableInfo, column: string, folded: boolean): boolean {
+  const plain = (text: string) => text.toLowerCase().replace(/::[a-z ]+/g, "").replace(/["`[\]()\s]/g, "");
+  const wanted = plain(folded ? `lower(${column})` : column);
+  return table.indexes.some((index) => plain(index.columns[0] ?? "") === wanted) || (!folded && plain(table.primaryKey[0] ?? "") === wanted);
+}
+
+/** The DDL for a missing index, with names quoted as the engine needs them (mixed case on PostgreSQL). */
+function createIndex(options: CheckOptions, table: string, column: string, folded: boolean): string {
+  const q = options.quote ?? ((name: string) => name);
+  const expression = folded ? `lower(${q(column)})` : q(column);
+  return `CREATE INDEX ${q(`IX_${table}_${column}${folded ? "_lower" : ""}`)} ON ${q(table)} (${expression});`;
 }

@@ -4,7 +4,7 @@
  * listed as comments rather than guessed wrong.
  */
 import type { ColumnInfo, TableInfo } from "../store/sql/introspection/database-schema.js";
-import { INTEGER_TYPES, TEXT_TYPES } from "./mapping-check.js";
+import { hasIndexOn, INTEGER_TYPES, TEXT_TYPES } from "./mapping-check.js";
 
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const BIS = "urn:ietf:params:scim:schemas:extension:BIS:2.0:User";
@@ -72,7 +72,8 @@ export function starterMapping(table: TableInfo): string {
   const email = find(EMAIL);
   if (!key) throw new Error(`${table.name} has no single-column primary key; the bridge needs one for the SCIM id`);
   if (!email) throw new Error(`no e-mail column recognised in ${table.name} (columns: ${table.columns.map((c) => c.name).join(", ")})`);
-  const indexed = (column: ColumnInfo) => table.indexes.some((i) => simple(i.columns[0] ?? "") === simple(column.name) || simple(i.columns[0] ?? "").includes(`lower(${simple(column.name)}`));
+  // An index on the column, or on lower(column) (PostgreSQL's case-insensitive e-mail index).
+  const indexed = (column: ColumnInfo) => hasIndexOn(table, column.name, false) || hasIndexOn(table, column.name, true);
   const [created, modified, deleted] = [find(CREATED), find(MODIFIED), find(DELETED)];
   const used = new Set([key, email.name, created?.name, modified?.name, deleted?.name]);
 

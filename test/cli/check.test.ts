@@ -11,7 +11,7 @@ import { checkMapping } from "../../src/mapping/mapping-check.js";
 import { checkReferences } from "../../src/mapping/reference-check.js";
 import { dialectFor } from "../../src/store/sql/engines/dialects.js";
 import { sqlReferenceData } from "../../src/store/sql/reference-data.js";
-import { comparesCaseSensitively, readDatabaseSchema } from "../../src/store/sql/introspection/database-schema.js";
+import { checkOptionsFor, comparesCaseSensitively, readDatabaseSchema } from "../../src/store/sql/introspection/database-schema.js";
 import { storeOn } from "../store/store-fixtures.js";
 import { createTestDatabase, describeEachEngine, type TestDatabase } from "../support/databases.js";
 import { REFERENCE_MAPPING, ROOT } from "../support/paths.js";
@@ -71,6 +71,17 @@ describeEachEngine("check", (engine) => {
     } finally {
       await t.database.knex.schema.alterTable("Users", (table) => table.index(["AzureObjectId"], "IX_Users_AzureObjectId"));
     }
+  });
+
+  it("suggests index DDL that runs as printed on this engine, after which the warning is gone", async () => {
+    const options = checkOptionsFor(engine);
+    // The schema's own names (Babelfish's catalog answers its internal index names, which DROP INDEX does not take).
+    const emailIndexes = ["IX_Users_Email", ...(engine === "postgres" ? ["IX_Users_Email_lower", "IX_Users_Email_lower_prefix"] : [])];
+    for (const index of emailIndexes) await t.database.knex.schema.alterTable("Users", (table) => table.dropIndex([], index));
+    const missing = checkMapping(loadMapping(REFERENCE_MAPPING), await readDatabaseSchema(t.database.knex, engine), options).filter((f) => f.subject === "attributes[0] (userName)");
+    expect(missing).toHaveLength(1);
+    await t.database.knex.raw(missing[0]!.fix!);
+    expect(checkMapping(loadMapping(REFERENCE_MAPPING), await readDatabaseSchema(t.database.knex, engine), options).filter((f) => f.subject === "attributes[0] (userName)")).toEqual([]);
   });
 
   it("exits 1 from the command line when a finding would break provisioning", async () => {

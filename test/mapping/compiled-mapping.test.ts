@@ -94,7 +94,17 @@ describe("mapping errors name file, line and key", () => {
 
   it("a matching attribute no index serves", () => {
     const file = mappingVariant((t) => t.replace("duplicates: conflict", "duplicates: conflict\n  attributes: [userName, title]"));
-    expect(() => loadMapping(file)).toThrowError(/key matching\.attributes\[1\]: "title" must be a mapped attribute on a user-table column with filter: indexed/);
+    expect(() => loadMapping(file)).toThrowError(/line 39, key attributes\[7\]\.filter: "title" is matched on by creates \(matching\.attributes\): give it filter: indexed/);
+  });
+
+  it("userName without filter: indexed is reported at its own line, matched on by default", () => {
+    const file = mappingVariant((t) => t.replace("{ scim: userName, column: Email, required: true, maxLength: 256, filter: indexed }", "{ scim: userName, column: Email, required: true, maxLength: 256 }"));
+    expect(() => loadMapping(file)).toThrowError(/line 31, key attributes\[0\]\.filter: "userName" is matched on by creates \(matching\.attributes, by default\): give it filter: indexed/);
+  });
+
+  it("a matching attribute that is not mapped to a column", () => {
+    const file = mappingVariant((t) => t.replace("duplicates: conflict", "duplicates: conflict\n  attributes: [userName, nickName]"));
+    expect(() => loadMapping(file)).toThrowError(/key matching\.attributes\[1\]: "nickName" must be a mapped attribute on a user-table column with filter: indexed/);
   });
 
   it("a write statement naming a parameter the bridge does not pass, and write.delete beside delete: deactivate", () => {

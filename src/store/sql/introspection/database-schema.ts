@@ -83,3 +83,15 @@ function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[
 export function comparesCaseSensitively(engine: SqlEngine): boolean {
   return engine === "postgres";
 }
+
+const QUOTES: Record<SqlEngine, (name: string) => string> = {
+  sqlite: (name) => `"${name.replaceAll('"', '""')}"`,
+  postgres: (name) => `"${name.replaceAll('"', '""')}"`,
+  mariadb: (name) => `\`${name.replaceAll("`", "``")}\``,
+  mssql: (name) => `[${name.replaceAll("]", "]]")}]`,
+};
+
+/** What `check` needs to know of the engine: how it compares text, and how its DDL quotes names. */
+export function checkOptionsFor(engine: SqlEngine): { needsFoldedIndexes: boolean; quote: (name: string) => string } {
+  return { needsFoldedIndexes: comparesCaseSensitively(engine), quote: QUOTES[engine] };
+}
