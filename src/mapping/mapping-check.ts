@@ -22,6 +22,11 @@ export interface CheckOptions {
   readonly needsFoldedIndexes: boolean;
   /** Quotes a table, column or index name in suggested DDL as the engine writes it (default: as is). */
   readonly quote?: (name: string) => string;
+  /**
+   * Which names the engine compares with case, so that a name written in another case fails at
+   * run time: PostgreSQL all (the bridge quotes them), MariaDB on Linux its tables. Default none.
+   */
+  readonly caseSensitiveNames?: "all" | "tables" | "none";
 }
 
 const BOOLEAN_TYPES = /^(bit|boolean|bool|tinyint|smallint|int|integer|number)$/;
@@ -81,6 +86,45 @@ export function checkMapping(mapping: CompiledMapping, tables: readonly TableInf
     findings.push(...checkParts(attribute, `attributes[${index}] (${attribute.name})`, users));
   }
   findings.push(...checkNotNullCoverage(mapping, users));
+  findings.push(...checkNameCase(mapping, table, options));
+  return findings;
+}
+
+/** Every table, and the columns in it, that the mapping names. */
+function namesUsed(mapping: CompiledMapping): Map<string, Set<string>> {
+  const model = mapping.model;
+  const uses = new Map<string, Set<string>>();
+  const use = (table: string, ...columns: (string | undefined)[]) => {
+    const set = uses.get(table) ?? new Set<string>();
+    for (const column of columns) if (column) set.add(column);
+    uses.set(table, set);
+  };
+  use(model.table, model.keyColumn, model.emailColumn, model.activeColumn, model.deletedColumn, model.createdColumn, model.modifiedColumn, ...model.columns, ...model.selfReferences);
+  use(model.table, ...model.lookups.map((l) => l.column), ...mapping.constants.map((c) => c.column));
+  for (const attribute of mapping.attributes) use(model.table, ...(attribute.entry.columns ?? []));
+  for (const lookup of model.lookups) use(lookup.table, lookup.keyColumn, lookup.nameColumn);
+  for (const child of model.children) use(child.table, child.parentColumn, child.typeColumn, child.valueColumn);
+  for (const dependent of model.dependents) use(dependent.table, dependent.column);
+  return uses;
+}
+
+/** A name found only in another case, on an engine that compares names with case, fails at run time. */
+function checkNameCase(mapping: CompiledMapping, table: (name: string) => TableInfo | undefined, options: CheckOptions): Finding[] {
+  const sensitive = options.caseSensitiveNames ?? "none";
+  if (sensitive === "none") return [];
+  const findings: Finding[] = [];
+  const misspelt = (kind: string, written: string, actual: string) =>
+    findings.push({ level: "error", subject: written, message: `${kind} ${written} is written ${actual} in the database, and this engine compares names with case: every query would fail`, fix: `write ${actual}` });
+  for (const [tableName, columns] of namesUsed(mapping)) {
+    const found = table(tableName);
+    if (!found) continue;
+    if (found.name !== tableName) misspelt("table", tableName, found.name);
+    if (sensitive !== "all") continue;
+    for (const columnName of columns) {
+      const column = found.columns.find((c) => c.name.toLowerCase() === columnName.toLowerCase());
+      if (column && column.name !== columnName) misspelt("column", `${tableName}.${columnName}`, `${found.name}.${column.name}`);
+    }
+  }
   return findings;
 }
 

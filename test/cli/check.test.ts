@@ -84,6 +84,22 @@ describeEachEngine("check", (engine) => {
     expect(checkMapping(loadMapping(REFERENCE_MAPPING), await readDatabaseSchema(t.database.knex, engine), options).filter((f) => f.subject === "attributes[0] (userName)")).toEqual([]);
   });
 
+  it("names a table or column written in another case where the engine compares names with case", async () => {
+    const file = mappingVariant((text) => text.replace("  table: Users\n", "  table: users\n").replace("column: JobTitle,", "column: jobtitle,"));
+    const findings = checkMapping(loadMapping(file), await readDatabaseSchema(t.database.knex, engine), checkOptionsFor(engine));
+    const caseErrors = findings.filter((f) => f.message.includes("compares names with case"));
+    const expected = {
+      sqlite: [],
+      mssql: [],
+      mariadb: [{ level: "error", subject: "users", message: "table users is written Users in the database, and this engine compares names with case: every query would fail", fix: "write Users" }],
+      postgres: [
+        { level: "error", subject: "users", message: "table users is written Users in the database, and this engine compares names with case: every query would fail", fix: "write Users" },
+        { level: "error", subject: "users.jobtitle", message: "column users.jobtitle is written Users.JobTitle in the database, and this engine compares names with case: every query would fail", fix: "write Users.JobTitle" },
+      ],
+    }[engine];
+    expect(caseErrors).toEqual(expected);
+  });
+
   it("exits 1 from the command line when a finding would break provisioning", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "check-cli-"));
     const config = (mapping: string) => {

@@ -91,7 +91,13 @@ const QUOTES: Record<SqlEngine, (name: string) => string> = {
   mssql: (name) => `[${name.replaceAll("]", "]]")}]`,
 };
 
-/** What `check` needs to know of the engine: how it compares text, and how its DDL quotes names. */
-export function checkOptionsFor(engine: SqlEngine): { needsFoldedIndexes: boolean; quote: (name: string) => string } {
-  return { needsFoldedIndexes: comparesCaseSensitively(engine), quote: QUOTES[engine] };
+/**
+ * Names compared with case: PostgreSQL every quoted name (the bridge quotes them all), MariaDB its
+ * table names (files on a case-sensitive file system); SQLite and SQL Server (by default) none.
+ */
+const CASE_SENSITIVE_NAMES: Record<SqlEngine, "all" | "tables" | "none"> = { sqlite: "none", postgres: "all", mariadb: "tables", mssql: "none" };
+
+/** What `check` needs to know of the engine: how it compares text and names, and how its DDL quotes names. */
+export function checkOptionsFor(engine: SqlEngine): { needsFoldedIndexes: boolean; quote: (name: string) => string; caseSensitiveNames: "all" | "tables" | "none" } {
+  return { needsFoldedIndexes: comparesCaseSensitively(engine), quote: QUOTES[engine], caseSensitiveNames: CASE_SENSITIVE_NAMES[engine] };
 }
