@@ -41,6 +41,17 @@ function columnOf(mapping: CompiledMapping, schema: string, attribute: string): 
 /** Dates kept as text in a format like DD.MM.YYYY do not sort as dates, so BIS cannot select the past ones. */
 const SORTABLE_FORMAT = /^YYYY-MM-DD/;
 
+/**
+ * How the job finds candidates: BIS selects the past dates itself (a date range), or it selects
+ * the active users and the job reads each date in code (a text date that does not sort, or a
+ * backend that cannot search by a range).
+ */
+interface Selection {
+  /** Absent: every user, page by page (a backend that can search by neither). */
+  readonly where?: Condition;
+  readonly inCode: boolean;
+}
+
 /** Disables every active user whose termination date is before today; returns how many. */
 export async function disableTerminatedUsers(deps: TerminationDeps): Promise<number> {
   const mapping = deps.mapping();
@@ -50,46 +61,57 @@ export async function disableTerminatedUsers(deps: TerminationDeps): Promise<num
     deps.logger.warn("termination-dates job: the mapping maps no terminationdate or active column; nothing to do");
     return 0;
   }
-  if (terminationAttribute.entry.dateFormat && !SORTABLE_FORMAT.test(terminationAttribute.entry.dateFormat)) {
-    deps.logger.warn("termination-dates job: the termination date is kept as text that does not sort as a date; nothing to do", { dateFormat: terminationAttribute.entry.dateFormat });
-    return 0;
-  }
   const [termination, active] = [terminationAttribute.field, activeAttribute.field];
   const today = deps.today?.() ?? new Date().toISOString().slice(0, 10);
   // Values as BIS keeps them: the date in the column's format, the flag as its value map says (Y/N, ACTIVE/INACTIVE).
   const isActive = (value: unknown) => decodeValue(activeAttribute.entry, value) === true;
-  const where: Condition = {
-    kind: "and",
-    conditions: [
-      { kind: "compare", field: termination, op: "lt", value: encodeValue(terminationAttribute.entry, today), ignoreCase: false },
-      { kind: "compare", field: active, op: "eq", value: encodeValue(activeAttribute.entry, true), ignoreCase: false },
-    ],
+  const isDue = (user: BisUser) => {
+    const endDate = decodeValue(terminationAttribute.entry, user.fields[termination.column]);
+    return typeof endDate === "string" && endDate.slice(0, 10) < today;
   };
+  const activeNow: Condition = { kind: "compare", field: active, op: "eq", value: encodeValue(activeAttribute.entry, true), ignoreCase: false };
+  const byDate: Selection = {
+    where: { kind: "and", conditions: [{ kind: "compare", field: termination, op: "lt", value: encodeValue(terminationAttribute.entry, today), ignoreCase: false }, activeNow] },
+    inCode: false,
+  };
+  const selections: Selection[] = [
+    ...(terminationAttribute.entry.dateFormat && !SORTABLE_FORMAT.test(terminationAttribute.entry.dateFormat) ? [] : [byDate]),
+    { where: { kind: "and", conditions: [{ kind: "present", field: termination }, activeNow] }, inCode: true },
+    { where: activeNow, inCode: true },
+    { inCode: true },
+  ];
   const store = deps.store();
   const runId = randomUUID();
   let disabled = 0;
   let failed = 0;
-  // Disabled users leave the result, so read from the start each time, past the failures.
+  // Users read but not due (decided in code) stay in the result: the next page starts past them.
+  let kept = 0;
+  let selection = selections.shift()!;
   for (;;) {
     let page;
     try {
-      page = await store.find({ where, offset: failed, limit: PAGE });
+      page = await store.find({ where: selection.where, offset: failed + kept, limit: PAGE });
     } catch (error) {
       if (!(error instanceof UnsupportedQueryError)) throw error;
-      // BIS's REST API finds users by exact values only, not by a date range.
-      deps.logger.warn("termination-dates job: this backend cannot select users by termination date; nothing to do", { reason: error.message });
-      return 0;
+      const next = selections.shift();
+      // Never "nothing to do" reported as success: a run that cannot select anyone fails.
+      if (!next) throw new Error(`termination-dates job: this backend cannot list its users (${error.message}); no user was checked`);
+      deps.logger.info("termination-dates job: the backend cannot select this way; trying a wider selection, dates decided in code", { reason: error.message });
+      selection = next;
+      continue;
     }
     if (page.users.length === 0) break;
     for (const candidate of page.users) {
+      if (selection.inCode && !(isActive(candidate.fields[active.column]) && isDue(candidate))) {
+        kept += 1;
+        continue;
+      }
       try {
         let old: unknown;
         const result = await store.update(candidate.id, (current: BisUser) => {
           old = current.fields[active.column];
-          const ends = current.fields[termination.column];
           // Re-checked under the write lock: Entra may have changed the user since the read.
-          const endDate = decodeValue(terminationAttribute.entry, ends);
-          if (!isActive(old) || typeof endDate !== "string" || endDate.slice(0, 10) >= today) return current;
+          if (!isActive(old) || !isDue(current)) return current;
           return { ...current, fields: { ...current.fields, [active.column]: encodeValue(activeAttribute.entry, false) } };
         });
         if (result && isActive(old) && !isActive(result.fields[active.column])) {
@@ -103,6 +125,8 @@ export async function disableTerminatedUsers(deps: TerminationDeps): Promise<num
             status: 200,
             requestId: runId,
           });
+        } else if (selection.inCode) {
+          kept += 1;
         }
       } catch (error) {
         failed += 1;
@@ -112,7 +136,7 @@ export async function disableTerminatedUsers(deps: TerminationDeps): Promise<num
     }
     if (page.users.length < PAGE) break;
   }
-  deps.logger.info("termination-dates job", { disabled, failed, today });
+  deps.logger.info("termination-dates job", { disabled, failed, today, ...(selection.inCode && { checked: kept + disabled + failed, datesDecidedIn: "code" }) });
   if (failed > 0) throw new Error(`${failed} terminated user(s) could not be disabled`);
   return disabled;
 }

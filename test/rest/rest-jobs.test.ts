@@ -1,7 +1,8 @@
 /**
  * The scheduled jobs on a REST store: the probe feeds /readyz, the reconciliation reads BIS's
  * ACTIVE/INACTIVE status as the mapping says and names what the API cannot list, and the
- * termination-dates job, which needs a date range BIS's API cannot search, does nothing and says so.
+ * termination-dates job, whose date range BIS's API cannot search, reads the active users and
+ * decides each date in code.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BisRestServer } from "../support/bis-rest-server.js";
@@ -38,11 +39,13 @@ describe("scheduled jobs on a REST store", () => {
     expect(findings.withoutExternalId).toMatchObject({ total: 0, unavailable: expect.stringContaining("cannot list users without a value") });
   });
 
-  it("runs the termination-dates job without touching anyone, and logs why", async () => {
-    const id = (await bridge.request("POST", "/Users", entraUser("left.rest@contoso.com", { [BIS]: { terminationdate: "2021-06-30T00:00:00Z" } }))).body.id;
+  it("runs the termination-dates job over every user, page by page, each date decided in code (the API searches neither dates nor status)", async () => {
+    const left = (await bridge.request("POST", "/Users", entraUser("left.rest@contoso.com", { [BIS]: { terminationdate: "2021-06-30T00:00:00Z" } }))).body.id;
+    const staying = (await bridge.request("POST", "/Users", entraUser("staying.rest@contoso.com", { [BIS]: { terminationdate: "2999-06-30T00:00:00Z" } }))).body.id;
     expect(await bridge.scheduler.runNow("termination-dates")).toBe("success");
-    expect(server.employees.get(Number(id))!.status).toBe("ACTIVE");
-    expect(bridge.logs.entries.some((e) => String(e.message).includes("cannot select users by termination date"))).toBe(true);
+    expect(server.employees.get(Number(left))!.status).toBe("INACTIVE");
+    expect(server.employees.get(Number(staying))!.status).toBe("ACTIVE");
+    expect(bridge.logs.entries).toContainEqual(expect.objectContaining({ message: "termination-dates job", disabled: 1, datesDecidedIn: "code" }));
   });
 
   it("feeds /readyz from the probe: ready while BIS answers, 503 when it does not", async () => {

@@ -8,11 +8,16 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
-/** A pooled connection kept aside for the lock's lifetime (session-scoped locks live on it). */
+/**
+ * A pooled connection kept aside for the lock's lifetime (session-scoped locks live on it).
+ * `refused`, when given, is told of the connection when the lock was not granted, before the
+ * connection goes back to the pool (it may close it).
+ */
 export async function onOwnConnection(
   db: Knex,
   acquire: (run: (sql: string, bindings: unknown[]) => Promise<unknown>) => Promise<boolean>,
   release: (run: (sql: string, bindings: unknown[]) => Promise<unknown>) => Promise<unknown>,
+  refused?: (connection: unknown) => void,
 ): Promise<HeldLock | undefined> {
   const connection = await db.client.acquireConnection();
   const run = (sql: string, bindings: unknown[]) => db.raw(sql, bindings as Knex.RawBinding[]).connection(connection);
@@ -20,7 +25,10 @@ export async function onOwnConnection(
   try {
     acquired = await acquire(run);
   } finally {
-    if (!acquired) await db.client.releaseConnection(connection);
+    if (!acquired) {
+      refused?.(connection);
+      await db.client.releaseConnection(connection);
+    }
   }
   if (!acquired) return undefined;
   return {

@@ -67,8 +67,15 @@ export async function onWriteConnection<C, T>(db: Knex, options: WriteOptions, w
   }
 }
 
+/** A write that waited its lock timeout for a lock another write holds: 503, the client retries. */
+export class LockWaitTimedOut extends BackendUnavailableError {
+  constructor() {
+    super("timed out waiting for a write lock");
+  }
+}
+
 export function lockTimedOut(): BackendUnavailableError {
-  return new BackendUnavailableError("timed out waiting for a write lock");
+  return new LockWaitTimedOut();
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

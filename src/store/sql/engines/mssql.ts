@@ -11,7 +11,7 @@ import { acquireTimeout, serverPool, type MssqlConfig } from "../sql-config.js";
 import { commonFailure, errorProperty } from "./driver-failures.js";
 import { DeadlockVictim, LOCK_NAMESPACE, type EngineDialect, type Failure } from "./engine-dialect.js";
 import { firstValue, onOwnConnection } from "./exclusive-lock.js";
-import { lockTimedOut, transactionWithLocks, type TakeLock, type WriteFailure } from "./lock-wait.js";
+import { lockTimedOut, LockWaitTimedOut, transactionWithLocks, type TakeLock, type WriteFailure } from "./lock-wait.js";
 
 const require = createRequire(import.meta.url);
 
@@ -143,11 +143,34 @@ function classifyFailure(error: unknown): Failure | undefined {
  * server rolls back whatever the session held when it ends.
  */
 const settleFailedWrite: WriteFailure = (connection, error, workError) => {
-  const tedious = connection as { state?: { name?: string }; close?(): void };
-  if (workError === undefined || tedious.state?.name === "LoggedIn") return error;
-  tedious.close?.();
-  return workError;
+  if (workError === undefined) return error;
+  if ((connection as { state?: { name?: string } }).state?.name !== "LoggedIn") {
+    closeSession(connection);
+    return workError;
+  }
+  if (refusedLock(workError)) closeSession(connection);
+  return error;
 };
+
+/**
+ * A session that asked for an application lock and was refused (a timeout, a deadlock) is closed
+ * rather than pooled: on Babelfish each refusal leaves error state in the session, and a few of
+ * them abort the server process (docs/sql-server.md); on SQL Server it only costs a reconnect,
+ * after a request that already failed.
+ */
+function refusedLock(error: unknown): boolean {
+  return error instanceof DeadlockVictim || error instanceof LockWaitTimedOut;
+}
+/**
+ * Closes a tedious connection and marks it so the pool discards it at once: knex otherwise learns
+ * of the close only from the socket's 'end' event, and might hand the connection out before then.
+ */
+function closeSession(connection: unknown): void {
+  const tedious = connection as { close?(): void; connected?: boolean; __knex__disposed?: unknown };
+  tedious.connected = false;
+  tedious.__knex__disposed ??= "closed by the bridge";
+  tedious.close?.();
+}
 
 export const mssqlDialect: EngineDialect = {
   engine: "mssql",
@@ -166,10 +189,8 @@ export const mssqlDialect: EngineDialect = {
   bindBoolean: (value) => value,
   bindTimestamp: (value) => value,
   classifyFailure,
-  abortConnection(connection) {
-    // A tedious Connection: close() ends its socket; knex's pool then validates it away.
-    (connection as { close?(): void }).close?.();
-  },
+  // Its socket ends at once; the pool discards it (a write cut off at its deadline rolls back).
+  abortConnection: closeSession,
   // A session-owned app lock, no wait: a result >= 0 means granted (see sp_getapplock above).
   tryExclusiveLock: (db, name) =>
     onOwnConnection(
@@ -184,5 +205,6 @@ export const mssqlDialect: EngineDialect = {
           ),
         ) >= 0,
       (run) => run("EXEC sp_releaseapplock @Resource = ?, @LockOwner = 'Session'", [LOCK_NAMESPACE + name]),
+      closeSession,
     ),
 };
