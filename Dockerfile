@@ -17,6 +17,9 @@ COPY --from=build /app/dist ./dist
 COPY package.json config.example.yaml ./
 COPY mappings ./mappings
 COPY demo ./demo
+# The command-line tools (check, preview, replay, introspect, ...): `docker exec ... npx bis-scim-bridge check`.
+COPY bin ./bin
+COPY replay ./replay
 # The demo database is written under /app/data; mount a volume there, or point BIS_DEMO_DB elsewhere.
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node

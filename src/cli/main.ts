@@ -3,6 +3,7 @@
  * same environment). Commands exit non-zero on anything that would break provisioning.
  */
 import { readFileSync } from "node:fs";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { findConfigFile, loadConfig } from "../config/config-loader.js";
 import { ConfigFileError } from "../config/yaml-source.js";
 import { loadMapping } from "../mapping/compiled-mapping.js";
@@ -13,7 +14,7 @@ import { formatPreview, preview, previewRequestSchema } from "./preview.js";
 import { formatReplay, loadSequences, replay, SHIPPED_SEQUENCES } from "./replay.js";
 import { serve } from "./serve.js";
 
-const HELP = `Usage: bis-scim-bridge <command> [--config FILE]
+const HELP = `Usage: bis-scim-bridge <command> [--config FILE] [--help]
 
 Commands:
   serve              run the SCIM service (what npm start does)
@@ -37,10 +38,46 @@ The config is found as the server finds it: --config FILE, else BRIDGE_CONFIG, e
 config.yaml if present, else config.example.yaml.
 `;
 
+/** The options each command takes; anything else (a misspelt --confg) is refused, not ignored. */
+const OPTIONS = {
+  serve: { config: { type: "string" } },
+  check: { config: { type: "string" }, json: { type: "boolean" } },
+  preview: { config: { type: "string" }, json: { type: "boolean" } },
+  replay: { config: { type: "string" }, url: { type: "string" }, token: { type: "string" }, sequences: { type: "string" }, json: { type: "boolean" } },
+  introspect: { config: { type: "string" }, table: { type: "string" } },
+  "entra-attributes": { config: { type: "string" }, json: { type: "boolean" } },
+  "mapping-schema": {},
+} as const satisfies Record<string, ParseArgsConfig["options"]>;
+
+type Command = keyof typeof OPTIONS;
+
+/** A command line the CLI cannot take: exit 2 with the reason and the usage. */
+class UsageError extends Error {}
+
+function parse(command: Command, args: readonly string[]) {
+  try {
+    return parseArgs({ args: [...args], options: { ...OPTIONS[command], help: { type: "boolean", short: "h" } }, allowPositionals: command === "preview", strict: true });
+  } catch (error) {
+    throw new UsageError(`${command}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 async function run(argv: readonly string[]): Promise<number> {
   const [command = "help", ...rest] = argv;
-  const configFile = () => findConfigFile(rest, process.env, process.cwd());
-  switch (command) {
+  if (command === "help" || command === "--help" || command === "-h") {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (!(command in OPTIONS)) throw new UsageError(`unknown command "${command}"`);
+  const { values, positionals } = parse(command as Command, rest) as { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  // --help on any command prints the usage and does nothing else (no server, no check).
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const text = (name: string) => values[name] as string | undefined;
+  const configFile = () => findConfigFile(text("config") ? ["--config", text("config")!] : [], process.env, process.cwd());
+  switch (command as Command) {
     case "serve":
       try {
         await serve(configFile());
@@ -51,31 +88,30 @@ async function run(argv: readonly string[]): Promise<number> {
     case "check": {
       const { config } = loadConfig(configFile(), process.env);
       const findings = await checkAgainstDatabase(config, loadMapping(config.mapping));
-      process.stdout.write(rest.includes("--json") ? `${JSON.stringify(findings, null, 2)}\n` : formatFindings(findings));
+      process.stdout.write(values.json ? `${JSON.stringify(findings, null, 2)}\n` : formatFindings(findings));
       return findings.some((f) => f.level === "error") ? 1 : 0;
     }
     case "preview": {
-      const source = rest.find((arg, i) => !arg.startsWith("--") && rest[i - 1] !== "--config");
-      if (!source) throw new Error("preview needs a request file, or - for standard input");
-      const text = source === "-" ? readFileSync(0, "utf8") : readFileSync(source, "utf8");
-      const request = previewRequestSchema.parse(JSON.parse(text));
+      const source = positionals[0];
+      if (!source) throw new UsageError("preview needs a request file, or - for standard input");
+      const body = source === "-" ? readFileSync(0, "utf8") : readFileSync(source, "utf8");
+      const request = previewRequestSchema.parse(JSON.parse(body));
       const { config } = loadConfig(configFile(), process.env);
       const result = await preview(config, loadMapping(config.mapping), request);
-      process.stdout.write(rest.includes("--json") ? `${JSON.stringify(result, null, 2)}\n` : formatPreview(result));
+      process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatPreview(result));
       return result.status < 400 ? 0 : 1;
     }
     case "replay": {
-      const option = (name: string) => (rest.includes(name) ? rest[rest.indexOf(name) + 1] : undefined);
-      const url = option("--url");
-      const token = option("--token") ?? process.env.SCIM_BEARER_TOKEN;
-      if (!url || !token) throw new Error("replay needs --url (the bridge's SCIM base URL) and --token (or SCIM_BEARER_TOKEN)");
-      const results = await replay(url, token, loadSequences(option("--sequences") ?? SHIPPED_SEQUENCES));
-      process.stdout.write(rest.includes("--json") ? `${JSON.stringify(results, null, 2)}\n` : formatReplay(results));
+      const url = text("url");
+      const token = text("token") ?? process.env.SCIM_BEARER_TOKEN;
+      if (!url || !token) throw new UsageError("replay needs --url (the bridge's SCIM base URL) and --token (or SCIM_BEARER_TOKEN)");
+      const results = await replay(url, token, loadSequences(text("sequences") ?? SHIPPED_SEQUENCES));
+      process.stdout.write(values.json ? `${JSON.stringify(results, null, 2)}\n` : formatReplay(results));
       return results.every((r) => r.outcome === "passed") ? 0 : 1;
     }
     case "introspect": {
-      const table = rest[rest.indexOf("--table") + 1];
-      if (!rest.includes("--table") || !table) throw new Error("introspect needs --table NAME (the user table)");
+      const table = text("table");
+      if (!table) throw new UsageError("introspect needs --table NAME (the user table)");
       const { config } = loadConfig(configFile(), process.env);
       process.stdout.write(await introspectTable(config, table));
       return 0;
@@ -83,20 +119,12 @@ async function run(argv: readonly string[]): Promise<number> {
     case "entra-attributes": {
       const { config } = loadConfig(configFile(), process.env);
       const rows = entraAttributeRows(loadMapping(config.mapping));
-      process.stdout.write(rest.includes("--json") ? `${JSON.stringify(rows, null, 2)}\n` : formatTable(rows));
+      process.stdout.write(values.json ? `${JSON.stringify(rows, null, 2)}\n` : formatTable(rows));
       return 0;
     }
     case "mapping-schema":
       process.stdout.write(`${JSON.stringify(mappingJsonSchema(), null, 2)}\n`);
       return 0;
-    case "help":
-    case "--help":
-    case "-h":
-      process.stdout.write(HELP);
-      return 0;
-    default:
-      process.stderr.write(`unknown command "${command}"\n\n${HELP}`);
-      return 2;
   }
 }
 
@@ -106,6 +134,10 @@ run(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     const message = error instanceof ConfigFileError || error instanceof Error ? error.message : String(error);
+    if (error instanceof UsageError) {
+      process.stderr.write(`bis-scim-bridge: ${message}\n\n${HELP}`);
+      process.exit(2);
+    }
     process.stderr.write(`bis-scim-bridge: ${message}\n`);
     process.exit(1);
   },

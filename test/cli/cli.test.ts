@@ -24,6 +24,19 @@ describe("bis-scim-bridge CLI", () => {
     await expect(cli("frobnicate")).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "frobnicate"') });
   });
 
+  it("--help on a command prints the usage and does nothing else (serve starts no server, check checks nothing)", async () => {
+    for (const command of ["serve", "check", "replay"]) {
+      const { stdout, stderr } = await cli(command, "--help");
+      expect(stdout).toContain("Usage: bis-scim-bridge <command>");
+      expect(stderr).toBe("");
+    }
+  });
+
+  it("refuses a misspelt option with exit 2 instead of ignoring it", async () => {
+    await expect(cli("check", "--confg", "config.yaml")).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/check: Unknown option '--confg'/) });
+    await expect(cli("entra-attributes", "--jsno")).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining("--jsno") });
+  });
+
   it("prints the Entra attribute table of the configured mapping, matching the BIS tutorial's required set", async () => {
     const { stdout } = await cli("entra-attributes", "--json");
     const rows = JSON.parse(stdout) as { attribute: string; type: string; required: boolean; filterable: string; bis: string }[];

@@ -4,7 +4,7 @@
  * Dockerfile must have no errors and no warnings, and the linter must catch a broken one.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, it } from "vitest";
@@ -26,4 +26,10 @@ it("the linter reports a broken Dockerfile, with its line", () => {
   expect(result.status).not.toBe(0);
   expect(result.stdout).toContain("Line: 3");
   expect(result.stdout).toContain("Warning: MAINTAINER has been deprecated");
+});
+
+it("the image holds what the server and the command-line tools read at run time", () => {
+  const copied = [...readFileSync(path.join(ROOT, "Dockerfile"), "utf8").matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(/\s+/));
+  // bin/ starts the tools (check, preview, replay, introspect); replay/ holds the recorded Entra sequences.
+  for (const needed of ["package.json", "config.example.yaml", "mappings", "demo", "bin", "replay"]) expect(copied).toContain(needed);
 });

@@ -43,7 +43,7 @@ describeEachEngine("exclusive jobs across replicas", (engine) => {
   it("30 rounds of two replicas racing for one job lock: each round one runs, the other skips, and nothing wears out", async () => {
     // A refused lock must leave its session usable (on Babelfish a few refusals on one session once aborted the server).
     for (let round = 0; round < 30; round += 1) {
-      const ran = await Promise.all(stores.map((store) => store.runExclusive("race-lock", () => sleep(5))));
+      const ran = await Promise.all(stores.map((store) => store.runExclusive("race-lock", async () => void (await sleep(5)))));
       expect(ran.filter(Boolean).length, `round ${round}`).toBeGreaterThanOrEqual(1);
     }
     expect(await Promise.all(stores.map((store) => store.ping().then(() => "up")))).toEqual(["up", "up"]);
