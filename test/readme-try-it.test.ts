@@ -34,7 +34,8 @@ it("runs the README's Try it commands with the answers it shows", async () => {
   const demoDb = path.join(mkdtempSync(path.join(tmpdir(), "try-it-")), "demo.sqlite");
   const child = spawn("bash", ["-c", `set -e\n${tryItScript(port)}`], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", PORT: String(port), BIS_DEMO_DB: demoDb },
+    // The audit trail goes to the temporary folder too: the repository's data/audit/ is a real trail.
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", PORT: String(port), BIS_DEMO_DB: demoDb, BIS_AUDIT_FILE: path.join(path.dirname(demoDb), "audit-%DATE%.log") },
     // Its own process group, so the bridge it starts in the background can be stopped with it.
     detached: true,
   });

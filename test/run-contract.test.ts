@@ -17,7 +17,8 @@ afterEach(() => {
 function start(env: Record<string, string>, args: string[] = []) {
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: "0", ...env },
+    // The audit trail in a temporary folder: the repository's data/audit/ is a real trail.
+    env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: "0", BIS_AUDIT_FILE: path.join(mkdtempSync(path.join(tmpdir(), "audit-")), "audit-%DATE%.log"), ...env },
   });
   children.push(child);
   let output = "";

@@ -34,6 +34,6 @@ describeEachBackend("replay", (engine) => {
   });
 
   it("refuses to run without a token", async () => {
-    await expect(cli("--url", t.bridge.scimUrl)).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining("--token") });
+    await expect(cli("--url", t.bridge.scimUrl)).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining("--token") });
   });
 });
