@@ -19,6 +19,7 @@ import { createReconciliation, type Reconciliation } from "./jobs/reconciliation
 import { createScheduler, type Scheduler } from "./jobs/scheduler.js";
 import { configuredJobs } from "./jobs/schedules.js";
 import { createMetrics, type BridgeMetrics } from "./ops/metrics.js";
+import { withoutText } from "./ops/pii-mask.js";
 import { createRecentOperations } from "./ops/recent-operations.js";
 import { ensureDemoDatabase } from "./store/sql/demo-database.js";
 import { openUserStore } from "./store/open-store.js";
@@ -189,13 +190,15 @@ function logDryRunWrites(store: UserStore, logger: Logger): void {
   if (store instanceof RestUserStore) {
     logger.warn("dry run: the bridge answers Entra, but no write is sent to BIS's API");
     store.onCall((call) => {
-      if (!call.sent) logger.info("dry run: not sent", { method: call.method, path: call.path, body: call.body });
+      // The body's shape, not its values: a rehearsal log must not become a copy of personal data.
+      if (!call.sent) logger.info("dry run: not sent", { method: call.method, path: call.path.split("?")[0], body: withoutText(call.body) });
     });
     return;
   }
   logger.warn("dry run: the bridge answers Entra, but every write to BIS is rolled back");
   (store as SqlUserStore).db.on("query", (query: { sql: string; bindings?: unknown[] }) => {
     // SQLite's "UPDATE ... WHERE 0" only takes the write lock; it changes nothing.
-    if (/^\s*(insert|update|delete)\b/i.test(query.sql) && !/\bwhere 0$/i.test(query.sql)) logger.info("dry run: not written", { sql: query.sql, bindings: query.bindings ?? [] });
+    // The statement and its parameters' kinds, not their values (preview shows values on demand).
+    if (/^\s*(insert|update|delete)\b/i.test(query.sql) && !/\bwhere 0$/i.test(query.sql)) logger.info("dry run: not written", { sql: query.sql, bindings: withoutText(query.bindings ?? []) });
   });
 }

@@ -37,6 +37,18 @@ export function maskValue(value: unknown, isMasked: (name: string) => boolean, d
   return copy;
 }
 
+/**
+ * A value with every text replaced by its length (`<text, 16 chars>`), at any depth: what a
+ * rehearsal log may show of a write's parameters without showing a person's e-mail, name or
+ * phone. Numbers (keys), booleans, dates and nulls stay as they are.
+ */
+export function withoutText(value: unknown, depth = 0): unknown {
+  if (typeof value === "string") return `<text, ${value.length} chars>`;
+  if (depth > 8 || value === null || typeof value !== "object" || value instanceof Date) return value;
+  if (Array.isArray(value)) return value.map((item) => withoutText(item, depth + 1));
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([key, item]) => [key, withoutText(item, depth + 1)]));
+}
+
 /** A winston format that masks the configured fields of every entry (its message stays). */
 export const maskFormat = winston.format((info, options: unknown) => {
   const isMasked = maskMatcher((options as { fields?: readonly string[] } | undefined)?.fields ?? []);

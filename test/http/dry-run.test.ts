@@ -26,6 +26,10 @@ it("answers creates, updates and deletes while BIS stays byte-identical, logging
     expect(logged.some((sql) => sql.startsWith("update `users` set `jobtitle`"))).toBe(true);
     expect(logged.some((sql) => sql.startsWith("update `users` set `isdeleted`"))).toBe(true);
     expect(logged.some((sql) => sql.endsWith("where 0"))).toBe(false);
+    // The parameters' kinds, never a person's data: no e-mail, name or phone in the log.
+    const insert = bridge.logs.entries.find((e) => e.message === "dry run: not written" && /^insert into `users`/i.test(String(e.sql)))!;
+    expect(insert.bindings).toContain("<text, 15 chars>");
+    expect(bridge.logs.text()).not.toMatch(/dry@contoso\.com|Rehearsed|\+1 403 555 0100/);
   } finally {
     await bridge.close();
   }
