@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
+import { Writable } from "node:stream";
 import { z } from "zod";
 import winston from "winston";
 import type { BridgeConfig } from "../config/config-schema.js";
@@ -33,6 +34,8 @@ export interface PreviewResult {
   readonly statements: readonly { readonly sql: string; readonly bindings: readonly unknown[] }[];
   /** With store.engine rest: the calls to BIS's API instead, reads made and writes not sent. */
   readonly calls?: readonly ApiCallRecord[];
+  /** What the bridge logged at warning or error level (a 500's cause, a refused lookup, ...). */
+  readonly log: readonly Record<string, unknown>[];
 }
 
 export async function preview(config: BridgeConfig, mapping: CompiledMapping, request: PreviewRequest): Promise<PreviewResult> {
@@ -50,13 +53,21 @@ export async function preview(config: BridgeConfig, mapping: CompiledMapping, re
     store = sql;
   }
   const token = randomBytes(24).toString("base64url");
+  // The bridge's warnings and errors, shown with the result: a 500 says why right there.
+  const log: Record<string, unknown>[] = [];
+  const logger = winston.createLogger({
+    level: "warn",
+    transports: [new winston.transports.Stream({ stream: new Writable({ objectMode: true, write: (entry, _encoding, done) => done(void log.push(entry as Record<string, unknown>)) }) })],
+  });
+  // meta.location as the bridge itself would answer it, not the preview's own loopback port.
+  const publicUrl = config.server.publicUrl ?? `http://${config.server.host === "0.0.0.0" ? "localhost" : config.server.host}:${config.server.port}${config.server.basePath}`;
   const app = createApp({
-    server: { ...config.server, allowFrom: [] },
+    server: { ...config.server, allowFrom: [], publicUrl },
     auth: { tokens: [{ name: "preview", token }] },
     scim: config.scim,
     mapping,
     store,
-    logger: winston.createLogger({ silent: true }),
+    logger,
     metrics: createMetrics(),
     audit: createAuditTrail({ ...config.audit, enabled: false }),
   });
@@ -70,7 +81,7 @@ export async function preview(config: BridgeConfig, mapping: CompiledMapping, re
       body: request.body === undefined ? undefined : JSON.stringify(request.body),
     });
     const text = await response.text();
-    return { request, status: response.status, response: text ? JSON.parse(text) : undefined, statements, ...(config.store.engine === "rest" && { calls }) };
+    return { request, status: response.status, response: text ? JSON.parse(text) : undefined, statements, ...(config.store.engine === "rest" && { calls }), log };
   } finally {
     server.close();
     await store.close();
@@ -89,6 +100,10 @@ export function formatPreview(result: PreviewResult): string {
   } else {
     lines.push("Statements, in order (all rolled back):");
     result.statements.forEach((s, i) => lines.push(`${String(i + 1).padStart(3)}. ${s.sql}`, `     ${JSON.stringify(s.bindings)}`));
+  }
+  if (result.log.length > 0) {
+    lines.push("", "The bridge logged:");
+    for (const { level, message, timestamp: _timestamp, ...details } of result.log) lines.push(`  ${String(level).toUpperCase()} ${String(message)} ${JSON.stringify(details)}`);
   }
   lines.push("", "Response:", JSON.stringify(result.response, null, 2), "");
   return lines.join("\n");

@@ -9,6 +9,7 @@ import { expect, it } from "vitest";
 import { storeOn } from "../store/store-fixtures.js";
 import { entraUser } from "../support/bridge-harness.js";
 import { describeEachEngine, dumpTables } from "../support/databases.js";
+import { mappingVariant } from "../support/mapping-variant.js";
 import { REFERENCE_MAPPING, ROOT } from "../support/paths.js";
 
 describeEachEngine("preview", (engine) => {
@@ -34,7 +35,20 @@ describeEachEngine("preview", (engine) => {
     expect(at(/insert into .users/)).toBeGreaterThan(at(/insert into .departments/));
     expect(at(/insert into .userphones/)).toBeGreaterThan(at(/insert into .users/));
     expect(result.statements.find((s: { sql: string }) => /insert into .users/i.test(s.sql)).bindings).toContain(`preview.${engine}@contoso.com`);
+    // Where the bridge itself answers (the config's host and port), not the preview's own port.
+    expect(result.response.meta.location).toMatch(/^http:\/\/localhost:8080\/scim\/v2\/Users\/\d+$/);
     expect(await dumpTables(t.database.knex)).toEqual(before);
+  });
+
+  it("shows why a request fails with 500: the bridge's error log line, beside the response", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "preview-"));
+    const broken = mappingVariant((yaml) => yaml.replace("dependents:", 'write:\n  create: { sql: "INSERT INTO NoSuchTable (Email) VALUES (:Email)" }\ndependents:'));
+    writeFileSync(path.join(dir, "config.yaml"), stringify({ mapping: broken, store: t.database.config }));
+    writeFileSync(path.join(dir, "request.json"), JSON.stringify({ method: "POST", path: "/Users", body: entraUser(`broken.${engine}@contoso.com`) }));
+    const failure = await promisify(execFile)(process.execPath, [path.join(ROOT, "bin/bis-scim-bridge.js"), "preview", path.join(dir, "request.json"), "--config", path.join(dir, "config.yaml")], { cwd: ROOT }).catch((e) => e);
+    expect(failure.code).toBe(1);
+    expect(failure.stdout).toMatch(/-> 500/);
+    expect(failure.stdout).toMatch(/The bridge logged:\n\s+ERROR unexpected error .*NoSuchTable/i);
   });
 
   it("shows a PATCH's update as text, and exits 1 when the request would be refused", async () => {
