@@ -64,25 +64,30 @@ export function createScheduler(jobs: readonly Job[], deps: SchedulerDeps): Sche
 
   async function execute(job: Job, holdUntil: Date | undefined): Promise<JobResult> {
     const startedAt = new Date();
-    let result: JobResult = "success";
-    let error: string | undefined;
+    let recorded: JobResult | undefined;
+    // Recorded once, when the job's own work ends: an exclusive job then still holds its lock to
+    // the next tick, but /status and the metrics show the run at once, not a tick late.
+    const finish = (result: JobResult, caught?: unknown): JobResult => {
+      if (recorded) return recorded;
+      const error = caught === undefined ? undefined : caught instanceof Error ? caught.message : String(caught);
+      record({ job: job.name, result, startedAt, durationMs: Date.now() - startedAt.getTime(), ...(error && { error }) });
+      return (recorded = result);
+    };
     try {
       const runExclusive = deps.store().runExclusive?.bind(deps.store());
       if (job.exclusive && runExclusive) {
         const ran = await runExclusive(job.name, async () => {
           await job.run();
+          finish("success");
           await waitUntil(holdUntil, stopping.signal);
         });
-        if (!ran) result = "skipped";
-      } else {
-        await job.run();
+        return ran ? finish("success") : finish("skipped");
       }
+      await job.run();
+      return finish("success");
     } catch (caught) {
-      result = "failure";
-      error = caught instanceof Error ? caught.message : String(caught);
+      return finish("failure", caught);
     }
-    record({ job: job.name, result, startedAt, durationMs: Date.now() - startedAt.getTime(), ...(error && { error }) });
-    return result;
   }
 
   function fire(job: Job, holdUntil: Date | undefined): Promise<JobResult> {
