@@ -51,6 +51,11 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(healthRoutes({ ping: () => deps.store.ping() }, deps.metrics, deps.probe));
 
   const scim = express.Router();
+  // Every SCIM request shows on the status page, also one refused before it became an operation.
+  scim.use((_req, res, next) => {
+    res.locals.scimRequest = true;
+    next();
+  });
   scim.use(clientAllowList(deps.server.allowFrom));
   const tokenName = tokenCheck(() => deps.auth.tokens);
   scim.use(bearerAuth(tokenName, authThrottle(deps.server.failedAuthLimit)));

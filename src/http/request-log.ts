@@ -8,7 +8,10 @@ import type { Logger } from "../ops/logger.js";
 import type { BridgeMetrics } from "../ops/metrics.js";
 import type { RecentOperations } from "../ops/recent-operations.js";
 
-/** `recent` (the status page's list) receives every SCIM operation, without personal data. */
+/** The status page's operation for a SCIM request refused before it became one. */
+export const REFUSED_ON_ARRIVAL = "refused on arrival";
+
+/** `recent` (the status page's list) receives every SCIM request, without personal data. */
 export function requestLog(logger: Logger, metrics: BridgeMetrics, recent?: RecentOperations): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
@@ -33,11 +36,12 @@ export function requestLog(logger: Logger, metrics: BridgeMetrics, recent?: Rece
         scimOperation: res.locals.scimOperation,
         bisId: res.locals.bisId,
       });
-      if (res.locals.scimOperation) {
+      if (res.locals.scimOperation || res.locals.scimRequest) {
         recent?.add({
           at: new Date(),
           method: req.method,
-          operation: res.locals.scimOperation,
+          // A 401, a malformed body or filter is refused before the bridge knows the operation.
+          operation: res.locals.scimOperation ?? REFUSED_ON_ARRIVAL,
           status: res.statusCode,
           bisId: res.locals.bisId,
           durationMs: Math.round(seconds * 1000),

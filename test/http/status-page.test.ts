@@ -54,6 +54,17 @@ describe("GET /status over HTTP", () => {
     expect(html).toContain(`<td>${createdId}</td>`);
   });
 
+  it("lists requests refused before they became an operation: a wrong token, a malformed filter, a broken body", async () => {
+    const scim = (pathAndQuery: string, init: RequestInit = {}) => fetch(`${bridge.scimUrl}${pathAndQuery}`, init);
+    const unauthorized = await scim("/Users", { headers: { authorization: "Bearer not-the-token-0123456789" } });
+    const badFilter = await scim(`/Users?filter=${encodeURIComponent('userName eq "unterminated')}`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
+    const badBody = await scim("/Users", { method: "POST", headers: { authorization: `Bearer ${TEST_TOKEN}`, "content-type": "application/scim+json" }, body: "{not json" });
+    expect([unauthorized.status, badFilter.status, badBody.status]).toEqual([401, 400, 400]);
+    const requestIds = [unauthorized, badFilter, badBody].map((r) => r.headers.get("x-request-id")!);
+    const html = await (await fetch(`${origin}/status`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } })).text();
+    for (const id of requestIds) expect(html).toContain(id);
+  });
+
   it("escapes what it shows", () => {
     expect(escapeHtml(`<img src=x onerror="a('b')">&`)).toBe("&lt;img src=x onerror=&quot;a(&#39;b&#39;)&quot;&gt;&amp;");
   });
