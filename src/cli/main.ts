@@ -11,7 +11,7 @@ import { mappingJsonSchema } from "../mapping/mapping-schema.js";
 import { checkAgainstDatabase, formatFindings, introspectTable } from "./check.js";
 import { entraAttributeRows, formatTable } from "./entra-attributes.js";
 import { formatPreview, preview, previewRequestSchema } from "./preview.js";
-import { formatReplay, loadSequences, replay, SHIPPED_SEQUENCES } from "./replay.js";
+import { formatReplay, loadSequences, replay, REPLAY_DEFAULTS, SHIPPED_SEQUENCES } from "./replay.js";
 import { serve } from "./serve.js";
 
 const HELP = `Usage: bis-scim-bridge <command> [--config FILE] [--help]
@@ -24,9 +24,11 @@ Commands:
                      holds {"method": "POST", "path": "/Users", "body": {...}}; prints the SQL
                      statements with their parameters (or, on a REST store, the API calls),
                      in order, and the response
-  replay --url URL [--token TOKEN] [--sequences DIR|FILE]
+  replay --url URL [--token TOKEN] [--sequences DIR|FILE] [--set NAME=VALUE ...]
                      run recorded Entra provisioning sequences (replay/*.json) against a
-                     running bridge and report each step; the token defaults to SCIM_BEARER_TOKEN
+                     running bridge and report each step; the token defaults to SCIM_BEARER_TOKEN;
+                     --set region=..., region2=..., country=... (alpha-2), country3=... (alpha-3)
+                     replace the reference install's values (AB, ON, CA, CAN)
   introspect --table NAME
                      read the database's user table and print a starter mapping for it
   entra-attributes   print the attribute mapping to configure in Entra for this mapping
@@ -43,7 +45,7 @@ const OPTIONS = {
   serve: { config: { type: "string" } },
   check: { config: { type: "string" }, json: { type: "boolean" } },
   preview: { config: { type: "string" }, json: { type: "boolean" } },
-  replay: { config: { type: "string" }, url: { type: "string" }, token: { type: "string" }, sequences: { type: "string" }, json: { type: "boolean" } },
+  replay: { config: { type: "string" }, url: { type: "string" }, token: { type: "string" }, sequences: { type: "string" }, set: { type: "string", multiple: true }, json: { type: "boolean" } },
   introspect: { config: { type: "string" }, table: { type: "string" } },
   "entra-attributes": { config: { type: "string" }, json: { type: "boolean" } },
   "mapping-schema": {},
@@ -60,6 +62,17 @@ function parse(command: Command, args: readonly string[]) {
   } catch (error) {
     throw new UsageError(`${command}: ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+/** `--set region=NSW --set country=AU`: values the sequences send in place of the reference install's. */
+function replayValues(settings: readonly string[] = []): Record<string, string> {
+  return Object.fromEntries(
+    settings.map((setting) => {
+      const match = /^(\w+)=(.*)$/.exec(setting);
+      if (!match || !(match[1]! in REPLAY_DEFAULTS)) throw new UsageError(`replay --set takes NAME=VALUE with NAME one of ${Object.keys(REPLAY_DEFAULTS).join(", ")}, not "${setting}"`);
+      return [match[1]!, match[2]!];
+    }),
+  );
 }
 
 async function run(argv: readonly string[]): Promise<number> {
@@ -105,7 +118,7 @@ async function run(argv: readonly string[]): Promise<number> {
       const url = text("url");
       const token = text("token") ?? process.env.SCIM_BEARER_TOKEN;
       if (!url || !token) throw new UsageError("replay needs --url (the bridge's SCIM base URL) and --token (or SCIM_BEARER_TOKEN)");
-      const results = await replay(url, token, loadSequences(text("sequences") ?? SHIPPED_SEQUENCES));
+      const results = await replay(url, token, loadSequences(text("sequences") ?? SHIPPED_SEQUENCES), replayValues(values.set as unknown as string[] | undefined));
       process.stdout.write(values.json ? `${JSON.stringify(results, null, 2)}\n` : formatReplay(results));
       return results.every((r) => r.outcome === "passed") ? 0 : 1;
     }

@@ -70,11 +70,17 @@ export function subsetMismatch(expected: unknown, actual: unknown, at = "body"):
   return undefined;
 }
 
-export async function replay(baseUrl: string, token: string, sequences: readonly Sequence[]): Promise<StepResult[]> {
+/**
+ * The install's own values the sequences send, overridable with `--set NAME=VALUE`: a BIS whose
+ * regions or countries differ from the reference install's must accept what replay sends.
+ */
+export const REPLAY_DEFAULTS: Readonly<Record<string, string>> = { region: "AB", region2: "ON", country: "CA", country3: "CAN" };
+
+export async function replay(baseUrl: string, token: string, sequences: readonly Sequence[], values: Readonly<Record<string, string>> = {}): Promise<StepResult[]> {
   const results: StepResult[] = [];
   for (const sequence of sequences) {
     const run = randomBytes(4).toString("hex");
-    const vars: Record<string, string> = { run, guid: randomUUID(), user: `replay-${run}@example.com`, USER: `REPLAY-${run}@EXAMPLE.COM` };
+    const vars: Record<string, string> = { ...REPLAY_DEFAULTS, ...values, run, guid: randomUUID(), user: `replay-${run}@example.com`, USER: `REPLAY-${run}@EXAMPLE.COM` };
     let failed = false;
     for (const step of sequence.steps) {
       if (failed) {

@@ -37,3 +37,25 @@ describeEachBackend("replay", (engine) => {
     await expect(cli("--url", t.bridge.scimUrl)).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining("--token") });
   });
 });
+
+describeEachBackend("replay on an install with other regions and countries", (engine) => {
+  const t = bridgeOnBackend(engine, { seed: true });
+
+  it("sends the install's own values with --set, where the reference ones would be refused", async () => {
+    // This install knows two Australian states and stores Australia only.
+    const australian = await t.startBridge((yaml) =>
+      yaml
+        .replace(/(scim: 'addresses\[type eq "work"\]\.region', (?:column|field): \w+, required: true), maxLength: \d+/, "$1, values: { NSW: NSW, VIC: VIC }")
+        .replace(/(scim: 'addresses\[type eq "work"\]\.country', [^}]*transform: country-alpha2)/, "$1, replace: { pattern: '^(?!AU$).*', with: 'refused' }, maxLength: 2"),
+    );
+    try {
+      const reference = await cli("--url", australian.scimUrl, "--token", TEST_TOKEN, "--json").catch((e) => e);
+      expect(reference.code).toBe(1);
+      const { stdout } = await cli("--url", australian.scimUrl, "--token", TEST_TOKEN, "--json", "--set", "region=NSW", "--set", "region2=VIC", "--set", "country=AU", "--set", "country3=AUS");
+      expect((JSON.parse(stdout) as { outcome: string }[]).filter((r) => r.outcome !== "passed")).toEqual([]);
+      await expect(cli("--url", australian.scimUrl, "--token", TEST_TOKEN, "--set", "planet=Mars")).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining("NAME one of region, region2, country, country3") });
+    } finally {
+      await australian.close();
+    }
+  });
+});
