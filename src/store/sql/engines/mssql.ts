@@ -161,6 +161,7 @@ const settleFailedWrite: WriteFailure = (connection, error, workError) => {
 function refusedLock(error: unknown): boolean {
   return error instanceof DeadlockVictim || error instanceof LockWaitTimedOut;
 }
+
 /**
  * Closes a tedious connection and marks it so the pool discards it at once: knex otherwise learns
  * of the close only from the socket's 'end' event, and might hand the connection out before then.
