@@ -1,8 +1,8 @@
 /**
  * One throw-away BIS database per engine and size, made like the tests' (test/support/
- * scratch-databases.ts, the same schema ports). Server engines need a URL (BIS_BENCH_POSTGRES_URL
- * / BIS_BENCH_MARIADB_URL, falling back to the test suite's variables); without one the engine is
- * skipped with the reason printed.
+ * scratch-databases.ts, the same schema and its ports). Server engines need a URL
+ * (BIS_BENCH_POSTGRES_URL / BIS_BENCH_MARIADB_URL / BIS_BENCH_MSSQL_URL, falling back to the test
+ * suite's variables); without one the engine is skipped with the reason printed.
  */
 import { createScratchDatabase, SCHEMA_FILES, sqlText, type ScratchDatabase } from "../test/support/scratch-databases.js";
 import type { BenchEngine } from "./options.js";
@@ -10,6 +10,7 @@ import type { BenchEngine } from "./options.js";
 const URL_VARIABLES = {
   postgres: ["BIS_BENCH_POSTGRES_URL", "BIS_TEST_POSTGRES_URL"],
   mariadb: ["BIS_BENCH_MARIADB_URL", "BIS_TEST_MARIADB_URL"],
+  mssql: ["BIS_BENCH_MSSQL_URL", "BIS_TEST_MSSQL_URL"],
 } as const;
 
 /** `config` is the bridge's store config for it; `knex` a connection of the bench's own, built like the bridge's. */

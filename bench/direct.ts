@@ -38,13 +38,19 @@ export interface DirectQueries {
   patch(id: number, familyName: string): Promise<DirectUser[]>;
 }
 
+/**
+ * IsDeleted = "not deleted", bound as the bridge binds it: a boolean where the column is one
+ * (PostgreSQL BOOLEAN; SQL Server BIT, which tedious binds as bit), 0 where it is a number.
+ */
+const liveFlag = (engine: SqlEngine) => (engine === "postgres" || engine === "mssql" ? false : 0);
+
 /** The user row with its lookup names (as SCIM shows them), live users only, then its phones. */
 async function readUsers(db: Db, engine: SqlEngine, where: (query: Knex.QueryBuilder) => void): Promise<DirectUser[]> {
   const query = db({ u: "Users" })
     .leftJoin({ d: "Departments" }, "d.DepartmentID", "u.DepartmentID")
     .leftJoin({ l: "Locations" }, "l.LocationID", "u.LocationID")
     .select("u.*", "d.DepartmentName", "l.LocationName")
-    .where("u.IsDeleted", engine === "postgres" ? false : 0);
+    .where("u.IsDeleted", liveFlag(engine));
   where(query);
   const users: DirectUser[] = await query;
   if (users.length === 0) return users;
@@ -56,6 +62,7 @@ export function directQueries(knex: Knex, engine: SqlEngine): DirectQueries {
   const now = () => (engine === "sqlite" ? new Date().toISOString().replace("T", " ").replace("Z", "") : new Date());
   return {
     // PostgreSQL compares case-sensitively: lower() on both sides, served by IX_Users_Email_lower.
+    // MariaDB's and SQL Server's collations ignore case: a plain Email = ? on IX_Users_Email.
     filter: (email) => readUsers(knex, engine, (q) => (engine === "postgres" ? q.whereRaw('lower("u"."Email") = lower(?)', [email]) : q.where("u.Email", email))),
     get: (id) => readUsers(knex, engine, (q) => q.where("u.UserID", id)),
     // One transaction: the change, then the user as it now is (SCIM answers PATCH with it).

@@ -15,7 +15,7 @@ export interface StatementPlan {
   readonly sql: string;
   /** The user table read in full (or a full index scan of it). */
   readonly scan: boolean;
-  /** Rows of Users the engine looked at (PostgreSQL and MariaDB report it; SQLite does not). */
+  /** Rows of Users the engine looked at (PostgreSQL, MariaDB and Babelfish report it; SQLite does not). */
   readonly rowsExamined?: number;
   readonly detail: string;
 }
@@ -56,8 +56,8 @@ export async function filterLatencyRound(bridge: BridgeHandle, picker: UserPicke
   return summarise(samples).p50Ms;
 }
 
-/** pg reports $1, $2 ... in the query event; knex.raw wants ?. */
-const knexPlaceholders = (sql: string) => sql.replace(/\$\d+/g, "?");
+/** pg reports $1, $2 ... in the query event, tedious @p0, @p1 ...; knex.raw wants ?. */
+const knexPlaceholders = (sql: string) => sql.replace(/\$\d+\b|@p\d+\b/g, "?");
 
 async function explain(db: BenchDatabase, statement: CapturedStatement): Promise<StatementPlan> {
   const bindings = [...statement.bindings];
@@ -90,7 +90,66 @@ async function explain(db: BenchDatabase, statement: CapturedStatement): Promise
         detail: tables.map((t) => `${t.access_type}${t.key ? ` using ${t.key}` : ""}`).join("; "),
       };
     }
+    case "mssql": {
+      const users = babelfishNodes(await babelfishProfile(db, sql, bindings)).filter((n) => n.relation === "users");
+      return {
+        sql,
+        scan: users.some((n) => n.type === "Seq Scan"),
+        rowsExamined: users.reduce((sum, n) => sum + (n.rows + n.removed) * n.loops, 0),
+        detail: users.map((n) => `${n.type}${n.index ? ` using ${n.index}` : ""}`).join("; "),
+      };
+    }
   }
+}
+
+/**
+ * The statement run under Babelfish's BABELFISH_STATISTICS PROFILE: it answers with PostgreSQL's
+ * EXPLAIN ANALYZE text, one row per line ({"QUERY PLAN": ...}), instead of the statement's rows.
+ * A SET holds for the session, so it is set, used and unset on one connection (a transaction).
+ * The bench reads Babelfish's form only: on SQL Server itself the same question is answered by
+ * SET STATISTICS XML ON (actual rows) or SET SHOWPLAN_XML ON (the plan alone), as XML.
+ */
+async function babelfishProfile(db: BenchDatabase, sql: string, bindings: CapturedStatement["bindings"][number][]): Promise<string[]> {
+  return db.knex.transaction(async (trx) => {
+    await trx.raw("SET BABELFISH_STATISTICS PROFILE ON");
+    try {
+      const rows: Record<string, unknown>[] = await trx.raw(sql, bindings);
+      return rows.map((row) => row["QUERY PLAN"]).filter((line): line is string => typeof line === "string");
+    } finally {
+      await trx.raw("SET BABELFISH_STATISTICS PROFILE OFF");
+    }
+  });
+}
+
+interface BabelfishNode {
+  type: string;
+  /** PostgreSQL's (lower-case) name of the table, as Babelfish stores it. */
+  relation?: string;
+  index?: string;
+  rows: number;
+  loops: number;
+  /** Rows the node read and dropped: "Rows Removed by Filter" and "by Index Recheck". */
+  removed: number;
+}
+
+/** A plan node's line, e.g. "->  Index Scan using ix_users_emailusers<md5> on users u  (cost=...) (actual time=... rows=1 loops=1)". */
+const NODE_LINE = /^\s*(?:->\s+)?([A-Z][\w ]*?)(?: using (\S+))?(?: on (\S+)(?: \S+)?)?\s+\(cost=[^)]*\)\s+\((?:actual time=\S+ rows=(\d+) loops=(\d+)|never executed)\)/;
+
+/** The nodes of an EXPLAIN ANALYZE text; the lines under a node (deeper, no cost) are its details. */
+function babelfishNodes(lines: readonly string[]): BabelfishNode[] {
+  const nodes: BabelfishNode[] = [];
+  for (const line of lines) {
+    const node = NODE_LINE.exec(line);
+    if (node) {
+      // Babelfish names an index <name><table><md5 of both>: the name as the schema wrote it is the readable part.
+      const index = node[2]?.replace(new RegExp(`${node[3] ?? ""}[0-9a-f]{32}$`), "");
+      nodes.push({ type: node[1]!, relation: node[3], index, rows: Number(node[4] ?? 0), loops: Number(node[5] ?? 0), removed: 0 });
+      continue;
+    }
+    const removed = /Rows Removed by (?:Filter|Index Recheck): (\d+)/.exec(line);
+    if (removed && nodes.length > 0) nodes.at(-1)!.removed += Number(removed[1]);
+  }
+  return nodes;
 }
 
 interface PgNode {

@@ -1,7 +1,7 @@
 /** Command-line flags of `npm run bench` and `npm run bench:http`, parsed once; a bad flag stops the run with its name. */
 import { parseArgs } from "node:util";
 
-export const ENGINES = ["sqlite", "postgres", "mariadb"] as const;
+export const ENGINES = ["sqlite", "postgres", "mariadb", "mssql"] as const;
 export type BenchEngine = (typeof ENGINES)[number];
 
 export interface BenchOptions {
@@ -21,7 +21,7 @@ export interface BenchOptions {
 const DEFAULT_SIZES = [10_000, 100_000];
 const LARGE_SIZES = [10_000, 100_000, 1_000_000];
 
-export const USAGE = `npm run bench -- [--sizes 10000,100000] [--large] [--engines sqlite,postgres,mariadb]
+export const USAGE = `npm run bench -- [--sizes 10000,100000] [--large] [--engines sqlite,postgres,mariadb,mssql]
                        [--concurrency 8] [--duration 6] [--no-docs] [--profile]`;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
