@@ -97,6 +97,15 @@ export function loadMapping(file: string): CompiledMapping {
 }
 
 /** The mapped top-level attribute (no sub-attribute) of a schema, e.g. the core `active` or the BIS `terminationdate`. */
+/**
+ * How the attribute's text compares: without case (SCIM caseExact=false), or byte-wise where the
+ * collation ignores case (caseExact=true). Neither applies to dates, numbers or flags.
+ */
+export function letterCase(attribute: MappedAttribute): { ignoreCase: boolean; caseExact: boolean } {
+  const text = attribute.entry.valueType === "string";
+  return { ignoreCase: text && !attribute.definition.caseExact, caseExact: text && attribute.definition.caseExact };
+}
+
 export function mappedAttribute(mapping: CompiledMapping, schema: string, name: string): MappedAttribute | undefined {
   return mapping.attributes.find((a) => a.target.schema === schema && a.target.attribute === name && !a.target.subAttribute);
 }
@@ -256,7 +265,6 @@ function matchColumns(mapping: MappingFile, attributes: readonly MappedAttribute
     const attribute = attributes.find((a) => a.name === name)!;
     const column = (attribute.field as { column: string }).column;
     if (column === userSection(mapping).email) return [];
-    const text = attribute.entry.valueType === "string";
-    return [{ column, ignoreCase: text && !attribute.definition.caseExact, caseExact: text && attribute.definition.caseExact }];
+    return [{ column, ...letterCase(attribute) }];
   });
 }

@@ -7,7 +7,7 @@ import type { AttributePath, Filter } from "../scim/filter-ast.js";
 import { ScimError } from "../scim/scim-error.js";
 import { URN } from "../scim/schema-urns.js";
 import type { Condition, Field } from "../store/user-query.js";
-import type { CompiledMapping, MappedAttribute } from "./compiled-mapping.js";
+import { letterCase, type CompiledMapping, type MappedAttribute } from "./compiled-mapping.js";
 import { encodeValue, ValueRuleError } from "./value-codec.js";
 
 interface Mapped {
@@ -70,8 +70,7 @@ class FilterMapper {
             field,
             op: filter.op,
             value: this.encode(attribute, filter.op, filter.value),
-            ignoreCase: attribute.entry.valueType === "string" && !attribute.definition.caseExact,
-            caseExact: attribute.entry.valueType === "string" && attribute.definition.caseExact,
+            ...letterCase(attribute),
           },
           anchored: SEEKABLE.has(filter.op) && (field.kind === "key" || attribute.entry.filter === "indexed"),
         }));

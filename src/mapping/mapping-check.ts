@@ -128,13 +128,18 @@ function checkNameCase(mapping: CompiledMapping, table: (name: string) => TableI
   return findings;
 }
 
+/** A column as findings name it: Users.CountryCode (char(2)). */
+function describeColumn(table: string, column: ColumnInfo): string {
+  return `${table}.${column.name} (${column.type}${column.maxLength ? `(${column.maxLength})` : ""})`;
+}
+
 /**
  * A soft-delete flag kept as text or codes needs its two values: compared as a boolean, 'N' is
  * neither true nor false, so every user would look deleted (or none would be).
  */
 function checkDeletedFlag(model: CompiledMapping["model"], column: ColumnInfo | undefined): Finding[] {
   if (!column || !model.deletedColumn) return [];
-  const where = `${model.table}.${column.name} (${column.type}${column.maxLength ? `(${column.maxLength})` : ""})`;
+  const where = describeColumn(model.table, column);
   const values = model.deletedValues;
   if (!values) {
     if (BOOLEAN_TYPES.test(column.type)) return [];
@@ -178,7 +183,7 @@ function checkAttribute(
   }
   if (!target) return findings;
   const { column } = target;
-  const where = `${target.table.name}.${column.name} (${column.type}${column.maxLength ? `(${column.maxLength})` : ""})`;
+  const where = describeColumn(target.table.name, column);
   const valueType = attribute.entry.valueType;
   if (valueType === "boolean" && !attribute.entry.values && !BOOLEAN_TYPES.test(column.type)) findings.push({ level: "error", subject, message: `${where} cannot hold a boolean` });
   if ((valueType === "date" || valueType === "dateTime") && !DATE_TYPES.test(column.type) && !TEXT_TYPES.test(column.type)) findings.push({ level: "error", subject, message: `${where} cannot hold a date` });

@@ -5,6 +5,7 @@
  * The rows are asserted after each step, on every engine: a raw boolean in a CHAR(1) flag, or CA
  * in a column of CAN/USA, hides users or writes values BIS does not know.
  */
+import type { Knex } from "knex";
 import { expect, it } from "vitest";
 import { loadMapping } from "../../src/mapping/compiled-mapping.js";
 import { checkMapping } from "../../src/mapping/mapping-check.js";
@@ -16,6 +17,8 @@ import { mappingVariant } from "../support/mapping-variant.js";
 
 const WIDE_MAPPING = `${WIDE}/mapping.yaml`;
 const RETIRED_YN = 'deleted: { column: retired, values: { "true": Y, "false": N } }';
+/** The second schema's row of a SCIM id, as its database holds it. */
+const personRow = (t: { db: { knex: Knex } }) => async (id: string) => t.db.knex("hr_people").where("person_no", Number(id)).first();
 const filterFor = (email: string) => `/Users?filter=${encodeURIComponent(`userName eq "${email}"`)}`;
 
 /** The second schema's mapping with its soft-delete flag kept as Y/N in `retired`. */
@@ -30,7 +33,7 @@ const deactivateMapping = (engine: TestEngine) =>
 
 describeEachEngine("a soft-delete flag kept as Y/N", (engine) => {
   const t = wideBridgeOn(engine, retiredMapping);
-  const row = async (id: string) => t.db.knex("hr_people").where("person_no", Number(id)).first();
+  const row = personRow(t);
 
   it("creates a live user ('N'), finds it, deletes it ('Y'), then no longer finds it", async () => {
     const created = await t.bridge.request("POST", "/Users", entraUser("retired.flag@contoso.com"));
@@ -71,7 +74,7 @@ describeEachEngine("a soft-delete flag kept as Y/N", (engine) => {
 
 describeEachEngine("delete: deactivate with active kept as Y/N", (engine) => {
   const t = wideBridgeOn(engine, () => deactivateMapping(engine));
-  const row = async (id: string) => t.db.knex("hr_people").where("person_no", Number(id)).first();
+  const row = personRow(t);
 
   it("DELETE writes 'N' through the install's update statement, and the user stays visible, disabled", async () => {
     const created = await t.bridge.request("POST", "/Users", entraUser("deactivated.flag@contoso.com"));
@@ -98,7 +101,7 @@ const alpha3Mapping = (transform = "country-alpha3") =>
 
 describeEachEngine("a country kept as alpha-3", (engine) => {
   const t = wideBridgeOn(engine, () => alpha3Mapping());
-  const row = async (id: string) => t.db.knex("hr_people").where("person_no", Number(id)).first();
+  const row = personRow(t);
 
   it("stores CAN whether Entra sends CA or CAN, PATCH writes alpha-3 too, and a country name is refused", async () => {
     const fromAlpha2 = await t.bridge.request("POST", "/Users", entraUser("alpha3.a@contoso.com", { addresses: [{ type: "work", region: "AB", country: "CA" }] }));
