@@ -1,4 +1,4 @@
-/** The attributes BIS's Entra tutorial marks "Required by BIS" (shared/reference/bis-provisioning-tutorial.txt). */
+/** The attributes BIS's Entra set-up guide (the BIS provisioning tutorial) marks "Required by BIS". */
 export const BIS_REQUIRED_ATTRIBUTES = [
   "userName",
   "active",
