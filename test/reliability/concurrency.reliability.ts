@@ -56,7 +56,11 @@ for (const engine of ["postgres", "mariadb", "mssql"] as const) describe.skipIf(
 
   beforeAll(async () => {
     db = await createTestDatabase(engine, { seed: false });
-    const config = writeBridgeConfig(db.config);
+    // 30 PATCHes of one user queue on its lock, each waiting for those before it: on Babelfish,
+    // whose statements are slower than SQL Server's, the last waits about 9 s on an idle machine
+    // and past the default 10 s lock timeout (503) under CI load. The test is about order, not
+    // latency, so the wait may take most of the 30 s deadline.
+    const config = writeBridgeConfig({ ...db.config, lockTimeoutMs: 25_000 });
     bridges.push(...(await Promise.all(Array.from({ length: PROCESSES }, () => startBridgeProcess(config)))));
   });
   afterAll(async () => {
