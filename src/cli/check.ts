@@ -3,8 +3,9 @@ import type { BridgeConfig } from "../config/config-schema.js";
 import type { CompiledMapping } from "../mapping/compiled-mapping.js";
 import { checkMapping, type Finding } from "../mapping/mapping-check.js";
 import { checkReferences } from "../mapping/reference-check.js";
-import { sqlReferenceData } from "../store/sql/reference-data.js";
-import { starterMapping } from "../mapping/starter-mapping.js";
+import { checkStoredValues } from "../mapping/stored-values-check.js";
+import { readDistinctValues, readForeignKeys, sqlReferenceData } from "../store/sql/reference-data.js";
+import { sampledColumns, starterMapping } from "../mapping/starter-mapping.js";
 import { checkOptionsFor, readDatabaseSchema } from "../store/sql/introspection/database-schema.js";
 import { checkApi } from "../mapping/api-check.js";
 import { requireApiMapping, requireSqlStore } from "../store/open-store.js";
@@ -26,10 +27,14 @@ export async function checkAgainstDatabase(config: BridgeConfig, mapping: Compil
     const findings = checkMapping(mapping, tables, checkOptionsFor(sql.engine));
     if (findings.some((f) => f.level === "error")) return findings;
     const duplicates = await store.duplicateEmails(MAX_DUPLICATES_REPORTED);
-    const references = await checkReferences(mapping, sqlReferenceData(store.db, store.dialect));
+    const data = sqlReferenceData(store.db, store.dialect);
+    const references = await checkReferences(mapping, data);
+    const users = tables.find((t) => t.name.toLowerCase() === mapping.model.table.toLowerCase())!;
+    const storedValues = await checkStoredValues(mapping, users, data);
     return [
       ...findings,
       ...references,
+      ...storedValues,
       ...duplicates.map((group): Finding => ({
         level: "warning",
         subject: `${mapping.model.table}.${mapping.model.emailColumn}`,
@@ -59,6 +64,9 @@ export function formatFindings(findings: readonly Finding[]): string {
   return `${lines.join("\n")}\n\n${errors} error(s), ${findings.length - errors} warning(s)\n`;
 }
 
+/** Distinct values read per flag, date or country column: enough to tell DD/MM from MM/DD. */
+const INTROSPECT_SAMPLE = 500;
+
 export async function introspectTable(config: BridgeConfig, tableName: string): Promise<string> {
   const sql = requireSqlStore(config.store, "introspect");
   const db = knexFactory(buildKnexConfig(sql));
@@ -66,7 +74,9 @@ export async function introspectTable(config: BridgeConfig, tableName: string): 
     const tables = await readDatabaseSchema(db, sql.engine);
     const table = tables.find((t) => t.name.toLowerCase() === tableName.toLowerCase());
     if (!table) throw new Error(`no table ${tableName} (tables: ${tables.map((t) => t.name).join(", ")})`);
-    return starterMapping(table);
+    const samples = new Map<string, string[]>();
+    for (const column of sampledColumns(table)) samples.set(column, await readDistinctValues(db, table.name, column, INTROSPECT_SAMPLE));
+    return starterMapping(table, { tables, foreignKeys: await readForeignKeys(db, sql.engine, table.name), samples });
   } finally {
     await db.destroy();
   }

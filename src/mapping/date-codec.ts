@@ -81,6 +81,11 @@ export function missingTime(format: string): string | undefined {
   return `"${format}" has no time: a dateTime needs the hour (HH) and minutes (mm)`;
 }
 
+/** Whether the text is a valid date (or date-time) written in the format. */
+export function fitsDateFormat(format: string, text: string): boolean {
+  return DateTime.fromFormat(text, compileDateFormat(format).luxon, { zone: "UTC" }).isValid;
+}
+
 export function isTimeZone(zone: string): boolean {
   return IANAZone.isValidZone(zone);
 }

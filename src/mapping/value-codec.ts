@@ -33,6 +33,17 @@ export function toCountryCode(text: string, form: "alpha2" | "alpha3" | "numeric
   return (form === "alpha3" ? countries.alpha2ToAlpha3(alpha2) : countries.alpha2ToNumeric(alpha2))!;
 }
 
+/** A stored CA, CAN or 124 as CA; a value that is no code is answered as it is. */
+function storedCountryAsAlpha2(text: string): string {
+  const code = text.trim();
+  if (/^\d{1,3}$/.test(code)) return countries.numericToAlpha2(code.padStart(3, "0")) ?? text;
+  try {
+    return toCountryAlpha2(code);
+  } catch {
+    return text;
+  }
+}
+
 /** Any format a person writes (+1 403 555 0100, (403) 555-0100) -> E.164 (+14035550100). */
 export function toE164(text: string, defaultCountry: string): string {
   try {
@@ -118,6 +129,8 @@ export function decodeValue(entry: AttributeEntry, value: unknown): string | boo
       return decodeDate(entry, value);
     default: {
       const text = String(value);
+      // SCIM's country is alpha-2 (RFC 7643, section 4.1.2), whichever form the column keeps.
+      if (entry.transform?.startsWith("country-")) return storedCountryAsAlpha2(text);
       // A value map reads back in reverse, so Entra sees the value it sent.
       const scim = entry.values && Object.entries(entry.values).find(([, bis]) => bis === text)?.[0];
       return scim ?? text;

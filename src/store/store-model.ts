@@ -102,4 +102,6 @@ export interface ReferenceData {
   foreignKeys(table: string): Promise<ForeignKey[]>;
   /** The values `column` of `table` does not hold (compared ignoring case when asked). */
   missingValues(table: string, column: string, values: readonly string[], ignoreCase: boolean): Promise<string[]>;
+  /** Up to `limit` distinct non-null values of a column, as text (what BIS keeps there today). */
+  distinctValues(table: string, column: string, limit: number): Promise<string[]>;
 }

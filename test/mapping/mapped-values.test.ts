@@ -109,7 +109,8 @@ describeEachEngine("a country kept as alpha-3", (engine) => {
     expect([fromAlpha2.status, fromAlpha3.status]).toEqual([201, 201]);
     expect((await row(fromAlpha2.body.id)).home_country).toBe("CAN");
     expect((await row(fromAlpha3.body.id)).home_country).toBe("CAN");
-    expect((await t.bridge.request("GET", `/Users/${fromAlpha2.body.id}`)).body.addresses).toEqual([expect.objectContaining({ type: "work", country: "CAN" })]);
+    // Answered as SCIM's alpha-2 (RFC 7643, 4.1.2), so Entra's next comparison sees no change.
+    expect((await t.bridge.request("GET", `/Users/${fromAlpha2.body.id}`)).body.addresses).toEqual([expect.objectContaining({ type: "work", country: "CA" })]);
     const patched = await t.bridge.request("PATCH", `/Users/${fromAlpha2.body.id}`, {
       schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
       Operations: [{ op: "Replace", path: 'addresses[type eq "work"].country', value: "US" }],

@@ -30,7 +30,7 @@ export function sqlReferenceData(db: Knex, dialect: EngineDialect): ReferenceDat
       }
       return { rows: Number((counted as { total: unknown } | undefined)?.total ?? 0), duplicates };
     },
-    foreignKeys: (table) => FOREIGN_KEYS[dialect.engine](db, table),
+    foreignKeys: (table) => readForeignKeys(db, dialect.engine, table),
     async missingValues(table, column, values, ignoreCase) {
       if (values.length === 0) return [];
       const wanted = ignoreCase ? values.map((v) => v.toLowerCase()) : [...values];
@@ -40,10 +40,29 @@ export function sqlReferenceData(db: Knex, dialect: EngineDialect): ReferenceDat
       const found = new Set((await query).map((row: Record<string, unknown>) => String(row.value)));
       return values.filter((value, i) => !found.has(wanted[i]!));
     },
+    distinctValues: (table, column, limit) => readDistinctValues(db, table, column, limit),
   };
 }
 
+/** Up to `limit` distinct non-null values of a column, as text. */
+export async function readDistinctValues(db: Knex, table: string, column: string, limit: number): Promise<string[]> {
+  const rows: Record<string, unknown>[] = await db(table).distinct({ value: column }).whereNotNull(column).limit(limit);
+  return rows.map((row) => storedText(row.value)).filter((value) => value !== "");
+}
+
+/** A stored value as text: DATE columns come back as Date objects, CHAR as padded text. */
+function storedText(value: unknown): string {
+  if (value instanceof Date) return value.toISOString().slice(0, 10);
+  if (Buffer.isBuffer(value)) return value.toString("hex");
+  return String(value).trimEnd();
+}
+
 type ForeignKeyReader = (db: Knex, table: string) => Promise<ForeignKey[]>;
+
+/** The table's single-column foreign keys, with the tables and columns they reference. */
+export function readForeignKeys(db: Knex, engine: EngineDialect["engine"], table: string): Promise<ForeignKey[]> {
+  return FOREIGN_KEYS[engine](db, table);
+}
 
 const FOREIGN_KEYS: Record<EngineDialect["engine"], ForeignKeyReader> = {
   async sqlite(db, table) {
