@@ -12,11 +12,23 @@ import { requireApiMapping, requireSqlStore } from "../store/open-store.js";
 import type { RestStoreConfig } from "../store/rest/rest-config.js";
 import { createRestUserStore } from "../store/rest/rest-user-store.js";
 import { createSqlUserStore } from "../store/sql/sql-user-store.js";
+import type { EmailReport } from "../store/user-store.js";
 import { buildKnexConfig } from "../store/sql/sql-config.js";
 import knexFactory from "knex";
 
 /** More duplicate e-mails than this are a data clean-up of their own; the report names the first ones. */
 const MAX_DUPLICATES_REPORTED = 1000;
+
+/** Legacy e-mails not in the clean form: matched where an index can find them, listed to be cleaned. */
+function uncleanFinding(mapping: CompiledMapping, unclean: EmailReport["uncleanEmails"]): Finding {
+  const shown = unclean.users.slice(0, 5).map((u) => `${u.id}: ${JSON.stringify(u.email)}`).join(", ");
+  return {
+    level: "warning",
+    subject: `${mapping.model.table}.${mapping.model.emailColumn}`,
+    message: `${unclean.total} e-mails are not in the clean form the bridge writes (${shown}${unclean.total > 5 ? ", ..." : ""}): surrounding spaces and NFD are still matched, other forms (invisible or fullwidth characters) are not`,
+    fix: "correct them in BIS (trimmed, NFC); the reconciliation report on /status lists them",
+  };
+}
 
 export async function checkAgainstDatabase(config: BridgeConfig, mapping: CompiledMapping): Promise<Finding[]> {
   if (config.store.engine === "rest") return checkAgainstApi(config.store, mapping);
@@ -26,7 +38,7 @@ export async function checkAgainstDatabase(config: BridgeConfig, mapping: Compil
     const tables = await readDatabaseSchema(store.db, sql.engine);
     const findings = checkMapping(mapping, tables, checkOptionsFor(sql.engine));
     if (findings.some((f) => f.level === "error")) return findings;
-    const duplicates = await store.duplicateEmails(MAX_DUPLICATES_REPORTED);
+    const emails = await store.emailReport(MAX_DUPLICATES_REPORTED);
     const data = sqlReferenceData(store.db, store.dialect);
     const references = await checkReferences(mapping, data);
     const users = tables.find((t) => t.name.toLowerCase() === mapping.model.table.toLowerCase())!;
@@ -35,12 +47,13 @@ export async function checkAgainstDatabase(config: BridgeConfig, mapping: Compil
       ...findings,
       ...references,
       ...storedValues,
-      ...duplicates.map((group): Finding => ({
+      ...emails.sharedEmails.map((group): Finding => ({
         level: "warning",
         subject: `${mapping.model.table}.${mapping.model.emailColumn}`,
         message: `${group.ids.length} users share the e-mail ${group.email} (ids ${group.ids.join(", ")}): a filter for it returns them all, and a create answers 409`,
         fix: "merge or correct these users in BIS before go-live",
       })),
+      ...(emails.uncleanEmails.total > 0 ? [uncleanFinding(mapping, emails.uncleanEmails)] : []),
     ];
   } finally {
     await store.close();

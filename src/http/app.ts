@@ -58,7 +58,9 @@ export function createApp(deps: AppDeps): express.Express {
   });
   scim.use(clientAllowList(deps.server.allowFrom));
   const tokenName = tokenCheck(() => deps.auth.tokens);
-  scim.use(bearerAuth(tokenName, authThrottle(deps.server.failedAuthLimit)));
+  // One count of failed tokens per address for SCIM and /status alike: a guesser refused on one is refused on both.
+  const guessing = authThrottle(deps.server.failedAuthLimit);
+  scim.use(bearerAuth(tokenName, guessing));
   scim.use(
     express.json({
       type: ["application/scim+json", "application/json", "application/*+json"],
@@ -92,7 +94,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.use(deps.server.basePath, scim);
   if (deps.status) {
-    const guard = [clientAllowList(deps.server.allowFrom), bearerAuth(tokenName, authThrottle(deps.server.failedAuthLimit))];
+    const guard = [clientAllowList(deps.server.allowFrom), bearerAuth(tokenName, guessing)];
     app.use(statusRoutes(guard, deps.status));
   }
 

@@ -18,7 +18,9 @@ export function discoveryRoutes(mapping: () => CompiledMapping, context: (req: R
   const router = Router();
   const published = () => {
     const schemas = publishedSchemas(mapping());
-    return { schemas, extensions: schemas.map((s) => s.id).filter((id) => id !== URN.user) };
+    // An extension holding an attribute the mapping requires must be sent: it is required (RFC 7643 section 6).
+    const extensions = schemas.filter((s) => s.id !== URN.user).map((s) => ({ schema: s.id, required: s.attributes.some((a) => a.required) }));
+    return { schemas, extensions };
   };
 
   router.get("/ServiceProviderConfig", (req, res) => sendScim(res, 200, serviceProviderConfig(context(req))));

@@ -60,9 +60,15 @@ function fromBodyParser(error: BodyParserError, req: Request): ScimError | undef
     : new ScimError(status, undefined, "the request body cannot be read");
 }
 
+/** express's router fails with a URIError (status 400) on a path such as /Users/% that does not decode. */
+function fromPathDecoding(error: unknown): ScimError | undefined {
+  if (!(error instanceof URIError)) return undefined;
+  return ScimError.badRequest("invalidSyntax", "the request path holds malformed percent-encoding (a % must be followed by two hex digits of UTF-8)");
+}
+
 export function errorRenderer(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req: Request, res: Response, _next) => {
-    const scimError = error instanceof ScimError ? error : fromBodyParser((error ?? {}) as BodyParserError, req);
+    const scimError = error instanceof ScimError ? error : (fromPathDecoding(error) ?? fromBodyParser((error ?? {}) as BodyParserError, req));
     if (scimError) {
       const level = scimError.status >= 500 ? "warn" : "debug";
       logger.log(level, "scim error", { requestId: res.locals.requestId, status: scimError.status, detail: scimError.detail });

@@ -5,6 +5,7 @@
  * Every value is HTML-escaped; the styles come from /status.css, so helmet's strict CSP holds.
  */
 import { Router, type RequestHandler } from "express";
+import { uncleanReason } from "../identity/email-identity.js";
 import type { BackendProbe } from "../jobs/backend-probe.js";
 import type { Reconciliation } from "../jobs/reconciliation.js";
 import type { Job, JobRun } from "../jobs/scheduler.js";
@@ -48,6 +49,7 @@ export function renderStatusPage(sources: StatusSources, now = new Date()): stri
     ? `<p>Report of ${escapeHtml(time(findings.at))}.</p>
 <ul id="findings">
 <li>E-mails shared by several BIS users: <strong>${findings.duplicateEmails.length}</strong>${findings.duplicateEmails.length ? ` (BIS ids ${escapeHtml(findings.duplicateEmails.map((g) => g.ids.join(" + ")).join("; "))})` : ""}</li>
+<li>E-mails not in the clean form (matched where an index can find them; correct them in BIS): ${findings.uncleanEmails.unavailable ? `not available: ${escapeHtml(findings.uncleanEmails.unavailable)}` : `<strong>${findings.uncleanEmails.total}</strong>${findings.uncleanEmails.users.length ? ` (${escapeHtml(findings.uncleanEmails.users.map((u) => `BIS id ${u.id}: ${uncleanReason(u.email) ?? "clean"}`).join("; "))})` : ""}`}</li>
 <li>Users without an Entra externalId: ${findings.withoutExternalId.unavailable ? `not available: ${escapeHtml(findings.withoutExternalId.unavailable)}` : `<strong>${findings.withoutExternalId.total}</strong>${findings.withoutExternalId.ids.length ? ` (BIS ids ${escapeHtml(findings.withoutExternalId.ids.join(", "))})` : ""}`}</li>
 <li>Disabled in BIS but active in Entra's last push: <strong>${findings.disabledButActiveInEntra.length}</strong>${findings.disabledButActiveInEntra.length ? ` (BIS ids ${escapeHtml(findings.disabledButActiveInEntra.join(", "))})` : ""}</li>
 </ul>`

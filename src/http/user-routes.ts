@@ -6,7 +6,8 @@ import { Router, type Request, type Response } from "express";
 import type { CompiledMapping } from "../mapping/compiled-mapping.js";
 import { translateStoreError } from "../mapping/error-translation.js";
 import { mapFilter } from "../mapping/filter-mapper.js";
-import { deactivated, describeChanges, toBis, toScim } from "../mapping/user-mapper.js";
+import { emailIdentity } from "../identity/email-identity.js";
+import { deactivated, describeChanges, refuseSelfReference, toBis, toScim } from "../mapping/user-mapper.js";
 import type { AuditEntry, AuditTrail } from "../ops/audit-trail.js";
 import type { Logger } from "../ops/logger.js";
 import type { BridgeMetrics } from "../ops/metrics.js";
@@ -129,7 +130,9 @@ export function userRoutes(deps: UserRoutesDeps): Router {
         () =>
           deps.store.update(req.params.id as string, (current) => {
             before = current;
-            return next(current);
+            const fields = next(current);
+            refuseSelfReference(deps.mapping, current.id, fields);
+            return fields;
           }),
         res.locals.requestId,
       );
@@ -178,11 +181,11 @@ export function userRoutes(deps: UserRoutesDeps): Router {
   return router;
 }
 
-/** BIS has no unique e-mail, so legacy data may hold duplicates: answer them all, and say so. */
+/** BIS has no unique e-mail, so legacy data may hold one mailbox several times: answer them all, and say so. */
 function warnOfDuplicates(logger: Logger, users: readonly BisUser[], emailColumn: string, requestId: string): void {
   const seen = new Map<string, string[]>();
   for (const user of users) {
-    const email = String(user.fields[emailColumn] ?? "").toLowerCase();
+    const email = emailIdentity(String(user.fields[emailColumn] ?? ""));
     seen.set(email, [...(seen.get(email) ?? []), user.id]);
   }
   for (const ids of seen.values()) {

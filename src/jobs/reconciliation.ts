@@ -1,5 +1,6 @@
 /**
- * The reconciliation report, read-only: BIS users sharing an e-mail, users without Entra's
+ * The reconciliation report, read-only: BIS users sharing a mailbox (however each writes it),
+ * legacy e-mails not in the clean form the bridge writes, users without Entra's
  * externalId, and users disabled in BIS whom Entra's last push left active. The bridge keeps no
  * state, so "Entra's last push" is read from the audit trail: per BIS id, the last successful
  * change made by a client (not a job) that set `active`. Findings are kept for /status, logged
@@ -13,7 +14,7 @@ import type { BridgeMetrics } from "../ops/metrics.js";
 import { URN } from "../scim/schema-urns.js";
 import { decodeValue } from "../mapping/value-codec.js";
 import { UnsupportedQueryError } from "../store/store-errors.js";
-import type { EmailGroup, UserStore } from "../store/user-store.js";
+import type { EmailGroup, EmailReport, UserStore } from "../store/user-store.js";
 import type { Job } from "./scheduler.js";
 
 export const RECONCILIATION_JOB = "reconciliation";
@@ -23,13 +24,15 @@ const LISTED = 100;
 export interface ReconciliationFindings {
   readonly at: Date;
   readonly duplicateEmails: readonly EmailGroup[];
+  /** Legacy e-mails with surrounding spaces, NFD, fullwidth or invisible characters; `unavailable` says why not read. */
+  readonly uncleanEmails: EmailReport["uncleanEmails"] & { readonly unavailable?: string };
   /** `unavailable` says why the backend cannot list them (an API without such a query). */
   readonly withoutExternalId: { readonly total: number; readonly ids: readonly string[]; readonly unavailable?: string };
   readonly disabledButActiveInEntra: readonly string[];
 }
 
 export interface ReconciliationDeps {
-  readonly store: () => Pick<UserStore, "find" | "get" | "duplicateEmails">;
+  readonly store: () => Pick<UserStore, "find" | "get" | "emailReport">;
   readonly mapping: () => CompiledMapping;
   readonly logger: Logger;
   readonly metrics: BridgeMetrics;
@@ -88,7 +91,9 @@ export function createReconciliation(deps: ReconciliationDeps): Reconciliation {
       const externalId = mappedAttribute(mapping, URN.user, "externalId");
       const active = mappedAttribute(mapping, URN.user, "active");
 
-      const duplicateEmails = (await store.duplicateEmails?.(LISTED)) ?? [];
+      const emails = await store.emailReport?.(LISTED);
+      const duplicateEmails = emails?.sharedEmails ?? [];
+      const uncleanEmails: ReconciliationFindings["uncleanEmails"] = emails?.uncleanEmails ?? { total: 0, users: [], unavailable: "this backend cannot read every user's e-mail (BIS's API is paged and rate-limited)" };
       let withoutExternalId: ReconciliationFindings["withoutExternalId"] = { total: 0, ids: [] };
       if (externalId) {
         try {
@@ -108,9 +113,10 @@ export function createReconciliation(deps: ReconciliationDeps): Reconciliation {
           if (user && decodeValue(active.entry, user.fields[active.field.column]) !== true) disabledButActiveInEntra.push(id);
         }
       }
-      findings = { at: new Date(), duplicateEmails, withoutExternalId, disabledButActiveInEntra };
+      findings = { at: new Date(), duplicateEmails, uncleanEmails, withoutExternalId, disabledButActiveInEntra };
       const counts = {
         duplicateEmails: duplicateEmails.length,
+        uncleanEmails: uncleanEmails.total,
         withoutExternalId: withoutExternalId.total,
         disabledButActiveInEntra: disabledButActiveInEntra.length,
       };

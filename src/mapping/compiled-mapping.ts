@@ -237,6 +237,10 @@ function toModel(mapping: MappingFile, attributes: readonly MappedAttribute[]): 
     updateStatement: mapping.write.update?.sql,
     deleteStatement: mapping.write.delete?.sql,
     selfReferences: attributes.flatMap((a) => (a.entry.valueType === "userReference" && a.field.kind === "column" ? [a.field.column] : [])),
+    // Entra's object id names one person: two live BIS users never share it.
+    uniqueColumns: attributes.flatMap((a) =>
+      a.target.schema === URN.user && a.target.attribute === "externalId" && a.field.kind === "column" && a.entry.write !== false ? [{ column: a.field.column, ...letterCase(a) }] : [],
+    ),
   };
 }
 

@@ -100,7 +100,7 @@ class FilterMapper {
       if (!attribute.entry.filter && attribute.field.kind !== "key") {
         throw ScimError.badRequest(
           "invalidFilter",
-          `${attribute.name} is not filterable in this mapping (filterable: ${this.filterableNames()})`,
+          `${attribute.name} is mapped to BIS but not filterable: the mapping does not mark it filter: indexed (BIS has no index for it, so a filter would scan every user) nor filter: refine (filterable: ${this.filterableNames()})`,
         );
       }
       return build(attribute, attribute.field);
@@ -136,7 +136,11 @@ class FilterMapper {
       if (new Set(candidates.map((a) => a.target.schema)).size > 1) candidates = [];
     }
     if (candidates.length === 0) {
-      throw ScimError.badRequest("invalidFilter", `${name} is not mapped to BIS, so it cannot be filtered (filterable: ${this.filterableNames()})`);
+      const meta = schema === URN.user.toLowerCase() && full.attribute.toLowerCase() === "meta" && this.answeredMeta(full.sub);
+      const why = meta
+        ? `${name} is answered from BIS's ${meta} column but not filterable: the mapping cannot mark meta attributes filter: indexed (BIS has no index for it, so a filter would scan every user)`
+        : `${name} is not mapped to BIS, so it cannot be filtered`;
+      throw ScimError.badRequest("invalidFilter", `${why} (filterable: ${this.filterableNames()})`);
     }
     const matches = candidates.filter((a) => full.elementType === undefined || a.target.elementType?.toLowerCase() === full.elementType.toLowerCase());
     // A mapped attribute, but not of this element type (emails[type eq "home"]): BIS holds none.
@@ -168,6 +172,14 @@ class FilterMapper {
       if (error instanceof ValueRuleError) throw ScimError.badRequest("invalidFilter", `${attribute.name}: the value ${error.message}`);
       throw error;
     }
+  }
+
+  /** The column meta.created or meta.lastModified is answered from, if the mapping names one. */
+  private answeredMeta(sub: string | undefined): string | undefined {
+    const model = this.mapping.model;
+    if (sub?.toLowerCase() === "created") return model.createdColumn;
+    if (sub?.toLowerCase() === "lastmodified") return model.modifiedColumn;
+    return undefined;
   }
 
   private filterableNames(): string {

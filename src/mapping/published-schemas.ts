@@ -29,9 +29,12 @@ function isMapped(mapping: CompiledMapping, schema: string, definition: Attribut
 function publish(mapping: CompiledMapping, schema: string, definition: AttributeDefinition): AttributeDefinition[] {
   const mapped = mappedFor(mapping, schema, definition);
   if (mapped.length === 0) return [];
-  const required = mapped.some((m) => m.entry.required && !m.target.subAttribute && m.target.elementType === undefined);
+  // A complex or multi-valued attribute is required when any part of it is (name.familyName, addresses[work].region).
+  const required = mapped.some((m) => m.entry.required);
+  // Written by no mapping entry (e.g. emails: the login is written from userName): Entra's values are accepted and dropped.
+  const mutability = mapped.every((m) => m.entry.write === false) ? { mutability: "readOnly" as const } : {};
   if (!definition.subAttributes || mapped.some((m) => m.entry.valueType === "userReference")) {
-    return [{ ...definition, required }];
+    return [{ ...definition, required, ...mutability }];
   }
   const subNames = new Set(mapped.map((m) => m.target.subAttribute));
   if (definition.multiValued) subNames.add("type").add("primary");
@@ -41,7 +44,10 @@ function publish(mapping: CompiledMapping, schema: string, definition: Attribute
     .map((sub) => ({
       ...sub,
       required: mapped.some((m) => m.target.subAttribute === sub.name && m.entry.required),
+      ...mutability,
+      // BIS keeps no primary flag: the bridge answers it (the one e-mail is primary) and never stores it.
+      ...(sub.name === "primary" && { mutability: "readOnly" as const }),
       ...(sub.name === "type" && types.length > 0 && { canonicalValues: types }),
     }));
-  return [{ ...definition, required, subAttributes }];
+  return [{ ...definition, required, ...mutability, subAttributes }];
 }

@@ -50,6 +50,20 @@ export interface ResourceContext {
   readonly baseUrl: string;
 }
 
+/**
+ * A user cannot be their own manager (BIS would loop in its reporting lines): 400 invalidValue
+ * naming the attribute when an update points a user reference at the user being updated.
+ */
+export function refuseSelfReference(mapping: CompiledMapping, id: string, user: BisUserFields): void {
+  for (const attribute of mapping.attributes) {
+    if (attribute.entry.valueType !== "userReference" || attribute.field.kind !== "column") continue;
+    const value = user.fields[attribute.field.column];
+    if (value !== null && value !== undefined && String(value) === id) {
+      throw ScimError.badRequest("invalidValue", `${attribute.name}: a user cannot be their own ${attribute.target.attribute} (BIS user ${id})`);
+    }
+  }
+}
+
 export function toScim(mapping: CompiledMapping, user: BisUser, context: ResourceContext): ScimUserJson {
   const resource: ScimUserJson = { id: user.id };
   for (const attribute of mapping.attributes) {

@@ -29,7 +29,7 @@ export function serviceProviderConfig(context: DiscoveryContext) {
   };
 }
 
-export function userResourceType(context: DiscoveryContext, extensions: readonly string[]) {
+export function userResourceType(context: DiscoveryContext, extensions: readonly { readonly schema: string; readonly required: boolean }[]) {
   return {
     schemas: [URN.resourceType],
     id: "User",
@@ -37,7 +37,7 @@ export function userResourceType(context: DiscoveryContext, extensions: readonly
     endpoint: "/Users",
     description: "User Account",
     schema: URN.user,
-    schemaExtensions: extensions.map((schema) => ({ schema, required: false })),
+    schemaExtensions: extensions.map(({ schema, required }) => ({ schema, required })),
     meta: { resourceType: "ResourceType", location: `${context.baseUrl}/ResourceTypes/User` },
   };
 }

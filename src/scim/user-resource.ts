@@ -4,6 +4,7 @@
  * dropped, the manager as `{ value }`. The zod schema is generated from schema-definitions.
  */
 import { z } from "zod";
+import { cleanEmail } from "../identity/email-identity.js";
 import { commonAttributes, userSchemas, type AttributeDefinition } from "./schema-definitions.js";
 import { ScimError } from "./scim-error.js";
 import { URN } from "./schema-urns.js";
@@ -24,6 +25,14 @@ const scimBoolean = z.preprocess((value) => {
 const LONE_SURROGATE_OR_NUL = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]|\u0000/;
 const text = z.string().refine((v) => !LONE_SURROGATE_OR_NUL.test(v), "must be well-formed Unicode text without NUL characters");
 
+/** BIS's login: stored as the clean e-mail Entra meant (trimmed, NFC), or refused with the rule. */
+const userName = text.transform((value, ctx) => {
+  const cleaned = cleanEmail(value);
+  if ("email" in cleaned) return cleaned.email;
+  ctx.addIssue({ code: "custom", message: cleaned.problem });
+  return z.NEVER;
+});
+
 function valueSchema(definition: AttributeDefinition): z.ZodType {
   switch (definition.type) {
     case "boolean":
@@ -34,7 +43,7 @@ function valueSchema(definition: AttributeDefinition): z.ZodType {
     case "complex":
       return complexSchema(definition);
     default:
-      return definition.name === "userName" ? text.refine((v) => v.trim() !== "", "must not be blank") : text;
+      return definition.name === "userName" ? userName : text;
   }
 }
 
@@ -66,14 +75,19 @@ export const userResourceSchema = objectSchema([...commonAttributes.filter((a) =
   ...Object.fromEntries(extensions.map((schema) => [schema.id, optional(objectSchema(schema.attributes))])),
 });
 
+const SHOWN_PROBLEMS = 5;
+
 export function parseUserResource(body: unknown): ScimUserJson {
   if (!body || typeof body !== "object" || Array.isArray(body)) {
     throw ScimError.badRequest("invalidSyntax", "the request body must be a JSON object holding a SCIM User");
   }
   const result = userResourceSchema.safeParse(canonicalise(body as Record<string, unknown>));
   if (!result.success) {
-    const details = result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
-    throw ScimError.badRequest("invalidValue", details.join("; "));
+    const { issues } = result.error;
+    // A body of 100,000 bad phone numbers must not make a 100,000-line answer: the first few say what to fix.
+    const details = issues.slice(0, SHOWN_PROBLEMS).map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+    const more = issues.length > SHOWN_PROBLEMS ? `; and ${issues.length - SHOWN_PROBLEMS} more problems` : "";
+    throw ScimError.badRequest("invalidValue", details.join("; ") + more);
   }
   return dropUndefined(result.data) as ScimUserJson;
 }

@@ -47,6 +47,11 @@ export interface UserTableModel {
   /** A column referencing another user of the same table (e.g. SupervisorID). */
   readonly selfReferences: readonly string[];
   /**
+   * Columns no two live users may share (Entra's object id, mapped from externalId): a create or
+   * update giving one another user's value is refused, decided under that value's lock.
+   */
+  readonly uniqueColumns?: readonly UniqueColumn[];
+  /**
    * The consultant's own statement for creating the user row (a stored procedure call or any
    * SQL), with :Column named parameters; it must answer a row holding the new key column.
    * Absent: the store generates the INSERT.
@@ -104,4 +109,11 @@ export interface ReferenceData {
   missingValues(table: string, column: string, values: readonly string[], ignoreCase: boolean): Promise<string[]>;
   /** Up to `limit` distinct non-null values of a column, as text (what BIS keeps there today). */
   distinctValues(table: string, column: string, limit: number): Promise<string[]>;
+}
+
+/** A unique column and how its values compare (SCIM caseExact). */
+export interface UniqueColumn {
+  readonly column: string;
+  readonly ignoreCase: boolean;
+  readonly caseExact?: boolean;
 }

@@ -36,9 +36,17 @@ export interface PoolStats {
 }
 
 export interface EmailGroup {
-  /** The e-mail in lower case. */
+  /** The mailbox's identity (src/identity: trimmed, NFC, lower case). */
   readonly email: string;
   readonly ids: readonly string[];
+}
+
+/** BIS's e-mails by the identity rule (src/identity): what an admin should clean. */
+export interface EmailReport {
+  /** Mailboxes several live users hold, however each is written (up to the limit asked). */
+  readonly sharedEmails: readonly EmailGroup[];
+  /** Legacy e-mails not in the clean form the bridge writes: how many, and the first few. */
+  readonly uncleanEmails: { readonly total: number; readonly users: readonly { readonly id: string; readonly email: string }[] };
 }
 
 export interface UserStore {
@@ -46,7 +54,7 @@ export interface UserStore {
   get(id: string): Promise<BisUser | undefined>;
   /** Live users matching the query, ordered by key. */
   find(query: UserQuery): Promise<UserPage>;
-  /** Live users whose e-mail equals this one, ignoring case. */
+  /** Live users with this mailbox (the identity rule of src/identity). */
   findByEmail(email: string): Promise<readonly BisUser[]>;
   /**
    * Creates a user unless a live user with the same e-mail exists (decided under a lock, so
@@ -67,8 +75,8 @@ export interface UserStore {
    * waiting, held until `work` settles). Returns false when skipped.
    */
   runExclusive?(name: string, work: () => Promise<void>): Promise<boolean>;
-  /** Up to `limit` e-mails shared (ignoring case) by several live users, with their ids. */
-  duplicateEmails?(limit: number): Promise<readonly EmailGroup[]>;
+  /** Mailboxes several live users share and e-mails not in the clean form, up to `limit` of each. */
+  emailReport?(limit: number): Promise<EmailReport>;
   /** The connection pool's state, for metrics (backends without a pool leave it out). */
   poolStats?(): PoolStats;
   close(): Promise<void>;

@@ -27,7 +27,11 @@ describeEachEngine("introspect", (engine) => {
 
     const mapping = loadMapping(mappingFile);
     expect(mapping.model).toMatchObject({ table: "Users", keyColumn: "UserID", emailColumn: "Email", deletedColumn: "IsDeleted", selfReferences: ["SupervisorID"] });
-    expect(stdout).toMatch(/^#\s+DepartmentID /m);
+    // The foreign keys become lookups by the name column of the table they point at.
+    expect(mapping.model.lookups).toEqual(expect.arrayContaining([
+      expect.objectContaining({ column: "DepartmentID", table: "Departments", keyColumn: "DepartmentID", nameColumn: "DepartmentName" }),
+      expect.objectContaining({ column: "LocationID", table: "Locations", keyColumn: "LocationID", nameColumn: "LocationName" }),
+    ]));
     const findings = checkMapping(mapping, await readDatabaseSchema(t.database.knex, engine), { needsFoldedIndexes: comparesCaseSensitively(engine) });
     expect(findings.filter((f) => f.level === "error")).toEqual([]);
 

@@ -61,7 +61,7 @@ describe("auth, health and discovery", () => {
     });
   });
 
-  it("publishes the User resource type with the enterprise and BIS extensions", async () => {
+  it("publishes the User resource type with the enterprise and BIS extensions, required where the mapping requires one of their attributes", async () => {
     const response = await t.bridge.request("GET", "/ResourceTypes");
     expect(response.body.Resources).toEqual([
       expect.objectContaining({
@@ -69,7 +69,8 @@ describe("auth, health and discovery", () => {
         endpoint: "/Users",
         schema: "urn:ietf:params:scim:schemas:core:2.0:User",
         schemaExtensions: [
-          { schema: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", required: false },
+          // employeeNumber is required by the reference mapping; nothing in the BIS extension is.
+          { schema: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", required: true },
           { schema: "urn:ietf:params:scim:schemas:extension:BIS:2.0:User", required: false },
         ],
       }),
@@ -93,6 +94,15 @@ describe("auth, health and discovery", () => {
       ["country", "locality", "postalCode", "primary", "region", "streetAddress", "type"].sort(),
     );
     expect(attribute(core, "addresses").subAttributes.find((s: { name: string }) => s.name === "country").required).toBe(true);
+    // A POST without them is refused, so discovery says they are required (RFC 7643 section 7).
+    expect(attribute(core, "name")).toMatchObject({ required: true });
+    expect(attribute(core, "addresses")).toMatchObject({ required: true });
+    expect(attribute(core, "phoneNumbers")).toMatchObject({ required: false });
+    // The login is written from userName: emails are answered, accepted from Entra and dropped.
+    expect(attribute(core, "emails")).toMatchObject({ mutability: "readOnly" });
+    expect(attribute(core, "emails").subAttributes.every((s: { mutability: string }) => s.mutability === "readOnly")).toBe(true);
+    expect(attribute(core, "addresses").subAttributes.find((s: { name: string }) => s.name === "primary").mutability).toBe("readOnly");
+    expect(attribute(core, "addresses").subAttributes.find((s: { name: string }) => s.name === "region").mutability).toBe("readWrite");
     expect(attribute(core, "phoneNumbers").subAttributes.find((s: { name: string }) => s.name === "type").canonicalValues).toEqual(["work", "mobile"]);
     const bis = byId["urn:ietf:params:scim:schemas:extension:BIS:2.0:User"];
     expect(bis.attributes.map((a: { name: string }) => a.name)).toEqual(["location", "startdate", "terminationdate"]);

@@ -80,3 +80,19 @@ describe("unreadable request bodies", () => {
     expect(bridge.logs.text()).not.toContain("unexpected error");
   });
 });
+
+describe("unreadable request paths and oversized problems", () => {
+  it.each(["/Users/%", "/Users/%E0%A4%A", "/Users/%ZZ"])("answers %s with 400 invalidSyntax, not 500", async (path) => {
+    const response = await bridge.request("GET", path);
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ scimType: "invalidSyntax", detail: expect.stringContaining("malformed percent-encoding") });
+  });
+
+  it("names the first few failing elements of a huge array and counts the rest", async () => {
+    const phoneNumbers = Array.from({ length: 2_000 }, () => ({ type: "work", value: 42 }));
+    const response = await post(JSON.stringify(entraUser("many-phones@contoso.com", { phoneNumbers })));
+    expect(response.status).toBe(400);
+    expect(response.body.detail).toMatch(/^phoneNumbers\[0\]\.value: .*; phoneNumbers\[4\]\.value: [^;]*; and 1995 more problems$/);
+    expect(response.body.detail.length).toBeLessThan(1_000);
+  });
+});

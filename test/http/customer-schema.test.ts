@@ -5,6 +5,7 @@
  * DD/MM/YYYY text dates, province and site lookups, phone columns, and the legacy pair that
  * shares one e-mail. No hand edit of the drafted mapping.
  */
+import { createHash } from "node:crypto";
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -35,10 +36,16 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 }
 
 /** A new hire as Entra sends one for this customer: site name, province code, alpha-2 country. */
+/** An Entra object id per person (one live BIS user each), stable across runs. */
+const objectId = (email: string) => {
+  const hex = createHash("sha256").update(email.toLowerCase()).digest("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+};
+
 function newHire(email: string, overrides: Record<string, unknown> = {}) {
   return {
     schemas: [CORE, ENTERPRISE, BIS],
-    externalId: "0b1d7c1e-5f2a-4c7e-9a55-6d1e2f3a4b5c",
+    externalId: objectId(email),
     userName: email,
     active: true,
     name: { givenName: "Nia", familyName: "Hire" },
@@ -149,7 +156,7 @@ describeEachEngine("a customer's schema, mapped by introspect alone", (engine) =
       Hire_Date: "29/02/2024",
       Leave_Date: null,
       Supervisor_ID: LEGACY.pairUpper,
-      Azure_Object_ID: "0b1d7c1e-5f2a-4c7e-9a55-6d1e2f3a4b5c",
+      Azure_Object_ID: objectId("nia.hire@contoso.com"),
       Active: "Y",
       Deleted: "N",
     });

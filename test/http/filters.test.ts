@@ -97,8 +97,9 @@ describeEachBackend("filters", (engine) => {
   });
 
   it.each([
-    ['title eq "Operator"', "title is not filterable"],
-    ['name.givenName eq "Jane"', "name.givenName is not filterable"],
+    ['title eq "Operator"', "title is mapped to BIS but not filterable: the mapping does not mark it filter: indexed (BIS has no index for it"],
+    ['name.givenName eq "Jane"', "name.givenName is mapped to BIS but not filterable"],
+    ['meta.lastModified gt "2024-01-01T00:00:00Z"', "meta.lastModified is answered from BIS's"],
     ['nickName eq "x"', "nickName is not mapped"],
     ['userName co "alpha"', "cannot be served by an index"],
     ['userName eq "ann@alpha.com" or active eq true', "cannot be served by an index"],

@@ -53,6 +53,17 @@ describe("failed-authentication throttle", () => {
       expect((await bridge.request("GET", "/Users?count=1")).status).toBe(200);
     });
   });
+
+  it("counts failures on SCIM and on /status together: one budget of guesses per address", async () => {
+    await withBridge({ failedAuthLimit: { max: 3, windowSeconds: 120 } }, async (bridge) => {
+      const status = new URL("/status", bridge.scimUrl).href;
+      const statuses = [];
+      for (const url of [`${bridge.scimUrl}/Users`, `${bridge.scimUrl}/Users`, status, status, `${bridge.scimUrl}/Users`]) {
+        statuses.push((await fetch(url, { headers: bad })).status);
+      }
+      expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    });
+  });
 });
 
 describe("client allow-list", () => {

@@ -1,7 +1,8 @@
 /**
  * Hostile and malformed requests, each with the answer it must get. Built in code (not JSON)
  * because some bodies are generated: 300 KB, 50,000 levels of nesting, invalid UTF-8 bytes.
- * `{ID}` in a path is replaced by a live user's id.
+ * `{ID}` in a path or body is replaced by a live user's id, `{EMAIL}` by that user's e-mail,
+ * `{EMAIL_UPPER}` by it in upper case and `{EMAIL_WIDE}` by it with its first letter fullwidth.
  */
 import { entraUser, TEST_TOKEN } from "../support/bridge-harness.js";
 import type { RawResponse } from "./support/raw-http.js";
@@ -234,8 +235,70 @@ const headers: HostileCase[] = [
     check: (r) => (String(r.headers["x-request-id"]).includes("<") ? "echoed a hostile X-Request-Id" : undefined) },
 ];
 
+/** One mailbox, one BIS user: another spelling of a live user's e-mail is that user, never a second one. */
+const oneMailbox: HostileCase[] = [
+  ...cases("one mailbox", "POST", "/Users", [
+    ["the e-mail with a trailing space", user({ userName: "{EMAIL} " }), [409], "uniqueness"],
+    ["the e-mail after a tab, before a newline", user({ userName: "\t{EMAIL}\n" }), [409], "uniqueness"],
+    ["the e-mail in upper case", user({ userName: "{EMAIL_UPPER}" }), [409], "uniqueness"],
+    ["the e-mail with a fullwidth first letter", user({ userName: "{EMAIL_WIDE}" }), [409], "uniqueness"],
+    ["the object id of a live user", user({ externalId: "{EXTERNAL_ID}" }), [409], "uniqueness"],
+    ["a zero-width space in userName", user({ userName: "hostile\u200b@rel.contoso.com" }), [400], "invalidValue"],
+    ["a right-to-left override in userName", user({ userName: "\u202emoc.osotnoc.ler@elitsoh" }), [400], "invalidValue"],
+    ["a word joiner in userName", user({ userName: "hos\u2060tile@rel.contoso.com" }), [400], "invalidValue"],
+    ["userName without a domain", user({ userName: "hostile" }), [400], "invalidValue"],
+    ["userName with a display name", user({ userName: "Hostile <hostile@rel.contoso.com>" }), [400], "invalidValue"],
+    ["userName with an IP domain", user({ userName: "hostile@[127.0.0.1]" }), [400], "invalidValue"],
+  ]),
+  { group: "one mailbox", name: "the user as its own manager", method: "PATCH", path: "/Users/{ID}", body: patch([{ op: "add", path: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager", value: "{ID}" }]), status: [400], scimType: "invalidValue" },
+  {
+    group: "one mailbox",
+    name: "the probe with a trailing space finds the user",
+    method: "GET",
+    path: `/Users?filter=${encodeURIComponent('userName eq "{EMAIL} "')}`,
+    status: [200],
+    check: (r) => (JSON.parse(r.text).totalResults === 1 ? undefined : `found ${JSON.parse(r.text).totalResults} users, not the one`),
+  },
+  {
+    group: "one mailbox",
+    name: "100,000 bad phone numbers get a short answer",
+    method: "POST",
+    path: "/Users",
+    body: user({ phoneNumbers: Array.from({ length: 100_000 }, () => 1) }),
+    status: [400, 413],
+    check: (r) => (r.text.length < 2_000 ? undefined : `the error is ${r.text.length} characters long`),
+  },
+  { group: "one mailbox", name: "malformed percent-encoding in the id", method: "GET", path: "/Users/%", status: [400], scimType: "invalidSyntax" },
+  { group: "one mailbox", name: "truncated UTF-8 percent-encoding in the id", method: "GET", path: "/Users/%E0%A4%A", status: [400], scimType: "invalidSyntax" },
+];
+
 export function hostileCorpus(): HostileCase[] {
-  return [...malformedJson, ...wrongTypes, ...wrongPatch, ...wrongPut, ...huge, ...deep, ...unicode, ...injection, ...traversal, ...headers];
+  return [...malformedJson, ...wrongTypes, ...wrongPatch, ...wrongPut, ...huge, ...deep, ...unicode, ...injection, ...traversal, ...headers, ...oneMailbox];
+}
+
+/** A live user's values, for the placeholders of paths and bodies. */
+export interface LiveUser {
+  readonly id: string;
+  readonly email: string;
+  readonly externalId: string;
+}
+
+/** The case's path and body with `{ID}`, `{EMAIL}`, `{EMAIL_UPPER}`, `{EMAIL_WIDE}` and `{EXTERNAL_ID}` filled in (also percent-encoded in a path). */
+export function withLiveUser(c: HostileCase, live: LiveUser): { path: string; body: string | Buffer | undefined } {
+  const values: Record<string, string> = {
+    ID: live.id,
+    EMAIL_UPPER: live.email.toUpperCase(),
+    // The first letter as its fullwidth form (U+FF01..U+FF5E mirror U+0021..U+007E).
+    EMAIL_WIDE: String.fromCodePoint(live.email.codePointAt(0)! - 0x21 + 0xff01) + live.email.slice(1),
+    EMAIL: live.email,
+    EXTERNAL_ID: live.externalId,
+  };
+  const fill = (text: string, encode: boolean) =>
+    Object.entries(values).reduce(
+      (filled, [name, value]) => filled.replaceAll(`{${name}}`, value).replaceAll(encode ? encodeURIComponent(`{${name}}`) : `{${name}}`, encode ? encodeURIComponent(value) : value),
+      text,
+    );
+  return { path: fill(c.path, true), body: typeof c.body === "string" ? fill(c.body, false) : c.body };
 }
 
 export function defaultHeaders(c: HostileCase): Record<string, string> {

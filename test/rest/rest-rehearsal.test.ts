@@ -39,13 +39,15 @@ describe("rehearsing on a BIS REST API", () => {
     return promisify(execFile)(process.execPath, args, { cwd: ROOT });
   }
 
-  it("preview lists a create's e-mail lookup and the POST it would send, and sends no write", async () => {
+  it("preview lists a create's e-mail and object-id lookups and the POST it would send, and sends no write", async () => {
     const before = state();
     const { stdout } = await preview({ method: "POST", path: "/Users", body: entraUser("new.hire@contoso.com") }, "--json");
     const result = JSON.parse(stdout);
     expect(result.status).toBe(201);
     expect(result.calls).toEqual([
       expect.objectContaining({ method: "GET", path: "/api/v1/employees", params: expect.objectContaining({ email: "new.hire@contoso.com" }), sent: true }),
+      // Entra's object id must not belong to another BIS user.
+      expect.objectContaining({ method: "GET", path: "/api/v1/employees", params: expect.objectContaining({ externalRef: "ext-new.hire@contoso.com" }), sent: true }),
       expect.objectContaining({ method: "POST", path: "/api/v1/employees", sent: false, body: expect.objectContaining({ email: "new.hire@contoso.com", address: expect.objectContaining({ province: "AB", country: "CA" }) }) }),
     ]);
     expect(state()).toBe(before);

@@ -32,6 +32,8 @@ export interface BackendContext {
   snapshot(): Promise<unknown>;
   /** The live users BIS keeps with this e-mail, ignoring case. */
   usersWithEmail(email: string): Promise<StoredUser[]>;
+  /** Every live user's e-mail exactly as BIS stores it. */
+  storedEmails(): Promise<{ id: string; email: string }[]>;
   /** The users a seeded BIS holds sharing one e-mail (in different case). */
   legacyDuplicates(): Promise<{ email: string; ids: string[] }>;
   /** Another bridge on the same BIS, with the reference mapping edited as a consultant would. */
@@ -61,6 +63,10 @@ function sqlContext(engine: TestEngine, seed: boolean): BackendContext {
     async usersWithEmail(email) {
       const rows: { UserID: number; Email: string; IsActive: unknown; IsDeleted: unknown }[] = await db.knex("Users").select("UserID", "Email", "IsActive", "IsDeleted");
       return rows.filter((r) => Number(r.IsDeleted) !== 1 && r.Email.toLowerCase() === email.toLowerCase()).map((r) => ({ id: String(r.UserID), email: r.Email, active: Number(r.IsActive) === 1 }));
+    },
+    async storedEmails() {
+      const rows: { UserID: number; Email: string; IsDeleted: unknown }[] = await db.knex("Users").select("UserID", "Email", "IsDeleted");
+      return rows.filter((r) => Number(r.IsDeleted) !== 1).map((r) => ({ id: String(r.UserID), email: r.Email }));
     },
     async legacyDuplicates() {
       const rows: { UserID: number; Email: string }[] = await db.knex("Users").select("UserID", "Email");
@@ -94,6 +100,7 @@ function restContext(seed: boolean): BackendContext {
         .filter((e) => e.email.toLowerCase() === email.toLowerCase())
         .map((e) => ({ id: String(e.employeeId), email: e.email, active: e.status === "ACTIVE" }));
     },
+    storedEmails: async () => [...server.employees.values()].map((e) => ({ id: String(e.employeeId), email: e.email })),
     legacyDuplicates: async () => ({ email: LEGACY_DUPLICATES[0].toLowerCase(), ids: LEGACY_DUPLICATES.map((_, i) => String(900 + i)) }),
     startBridge: (edit) =>
       startTestBridge({ store: restStoreConfig(server), mapping: edit ? mappingVariant(edit, REST_REFERENCE_MAPPING) : REST_REFERENCE_MAPPING }),

@@ -7,6 +7,7 @@ import type { ApiModel } from "./api-model.js";
 import type { BisUser, ColumnValue } from "../bis-user.js";
 import { UnsupportedQueryError } from "../store-errors.js";
 import type { Condition, Field } from "../user-query.js";
+import { emailIdentity } from "../../identity/email-identity.js";
 
 export type Lookup = { readonly kind: "id"; readonly id: string } | { readonly kind: "search"; readonly param: string; readonly value: string };
 
@@ -28,7 +29,9 @@ function lookupsFor(api: ApiModel, condition: Condition): Lookup[] | undefined {
       if (condition.field.kind === "key") return [{ kind: "id", id: value }];
       if (condition.field.kind !== "column") return undefined;
       const param = api.search[condition.field.column];
-      return param ? [{ kind: "search", param, value }] : undefined;
+      // The e-mail is searched for by its identity (the API matches it regardless of case); matches() decides.
+      const searched = condition.field.column === api.email ? emailIdentity(value) : value;
+      return param ? [{ kind: "search", param, value: searched }] : undefined;
     }
     case "and":
       for (const part of condition.conditions) {
@@ -45,23 +48,32 @@ function lookupsFor(api: ApiModel, condition: Condition): Lookup[] | undefined {
   }
 }
 
-/** Whether a user fetched by the lookups really matches the condition (SCIM comparison rules). */
-export function matches(user: BisUser, condition: Condition): boolean {
+/**
+ * Whether a user fetched by the lookups really matches the condition (SCIM comparison rules);
+ * equality on the e-mail field is the identity rule (one mailbox however written).
+ */
+export function matches(user: BisUser, condition: Condition, emailField: string): boolean {
   switch (condition.kind) {
     case "none":
       return false;
     case "and":
-      return condition.conditions.every((c) => matches(user, c));
+      return condition.conditions.every((c) => matches(user, c, emailField));
     case "or":
-      return condition.conditions.some((c) => matches(user, c));
+      return condition.conditions.some((c) => matches(user, c, emailField));
     case "not":
-      return !matches(user, condition.condition);
+      return !matches(user, condition.condition, emailField);
     case "present": {
       const value = valueOf(user, condition.field);
       return value !== null && value !== undefined && value !== "";
     }
-    case "compare":
-      return compare(valueOf(user, condition.field), condition.op, condition.value, condition.ignoreCase);
+    case "compare": {
+      const actual = valueOf(user, condition.field);
+      const isEmail = condition.field.kind === "column" && condition.field.column === emailField;
+      if (isEmail && condition.op === "eq" && typeof actual === "string" && typeof condition.value === "string") {
+        return emailIdentity(actual) === emailIdentity(condition.value);
+      }
+      return compare(actual, condition.op, condition.value, condition.ignoreCase);
+    }
   }
 }
 

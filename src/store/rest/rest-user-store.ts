@@ -5,6 +5,7 @@
  * lost is retried only once a lookup shows it did not happen; updates send only what changed.
  */
 import { randomUUID } from "node:crypto";
+import { emailIdentity } from "../../identity/email-identity.js";
 import type { BisUser, BisUserFields, ColumnValue } from "../bis-user.js";
 import type { UserTableModel } from "../store-model.js";
 import { BackendValidationError, DeleteRefusedError, DuplicateEmailError, MissingReferenceError, StoreError } from "../store-errors.js";
@@ -89,7 +90,7 @@ export class RestUserStore implements UserStore {
       const records = lookup.kind === "id" ? [await this.#read(lookup.id, deadline)].filter((r) => r !== undefined) : await this.#search(lookup.param, lookup.value, deadline);
       for (const user of records.map((r) => this.#codec.toUser(r))) found.set(user.id, user);
     }
-    const users = [...found.values()].filter((u) => matches(u, query.where!)).sort(byId);
+    const users = [...found.values()].filter((u) => matches(u, query.where!, this.model.emailColumn)).sort(byId);
     return { total: users.length, users: users.slice(query.offset, query.offset + query.limit) };
   }
 
@@ -101,7 +102,7 @@ export class RestUserStore implements UserStore {
     const email = String(user.fields[this.model.emailColumn] ?? "");
     // One e-mail, and each value matched on, is created one at a time: keys taken in one order, so never crossed.
     const keys = [
-      `email:${email.toLowerCase()}`,
+      `email:${emailIdentity(email)}`,
       ...matchOn.map((m) => `match:${m.column}:${String(user.fields[m.column] ?? "")[m.ignoreCase ? "toLowerCase" : "toString"]()}`),
     ];
     return this.#locks.runAll(keys, async () => {
@@ -112,6 +113,7 @@ export class RestUserStore implements UserStore {
         const taken = await this.#byColumn(match, user.fields[match.column] ?? null, deadline);
         if (taken.length > 0) return this.#existing(policy, String(user.fields[match.column]), taken.map((u) => u.id), user, deadline, match.column);
       }
+      await this.#refuseTaken(user.fields, undefined, deadline);
       await this.#checkReferences(user.fields, this.model.selfReferences, deadline);
       const body = this.#codec.toRecord(user.fields);
       const answer = await this.#call(
@@ -209,6 +211,7 @@ export class RestUserStore implements UserStore {
     const changed = this.model.columns.filter((c) => c !== activation?.field && !sameValue(before.fields[c], next.fields[c]));
     let record = current;
     await this.#checkReferences(next.fields, changed, deadline);
+    await this.#refuseTaken(next.fields, id, deadline, changed);
     if (changed.includes(this.model.emailColumn)) {
       // A new e-mail another user has would make two BIS users share a login.
       const email = String(next.fields[this.model.emailColumn] ?? "");
@@ -283,17 +286,31 @@ export class RestUserStore implements UserStore {
     return (await this.#searchRecords(this.#emailParam(), email, deadline, email)).map((r) => this.#codec.toUser(r)).sort(byId);
   }
 
+  /**
+   * Refuses unique values (externalId's) another live user than `self` holds: 409 naming it.
+   * Only where the API can search by the field (api.search); on update, only values that change.
+   */
+  async #refuseTaken(fields: BisUserFields["fields"], self: string | undefined, deadline: number, changed?: readonly string[]): Promise<void> {
+    for (const unique of this.model.uniqueColumns ?? []) {
+      const value = fields[unique.column];
+      if (typeof value !== "string" || value === "" || (changed && !changed.includes(unique.column))) continue;
+      const holders = (await this.#byColumn(unique, value, deadline)).filter((u) => u.id !== self);
+      if (holders.length > 0) throw new DuplicateEmailError(value, holders.map((u) => u.id), unique.column);
+    }
+  }
+
   async #byColumn(match: MatchColumn, value: ColumnValue, deadline: number): Promise<BisUser[]> {
     const param = this.api.search[match.column];
     if (value === null || !param) return [];
     const users = (await this.#search(param, String(value), deadline)).map((r) => this.#codec.toUser(r));
-    return users.filter((u) => matches(u, { kind: "compare", field: { kind: "column", column: match.column }, op: "eq", value, ignoreCase: match.ignoreCase }));
+    return users.filter((u) => matches(u, { kind: "compare", field: { kind: "column", column: match.column }, op: "eq", value, ignoreCase: match.ignoreCase }, this.model.emailColumn));
   }
 
-  /** Records whose e-mail equals this one ignoring case (the API may match more loosely, or exactly). */
+  /** Records with this mailbox (the identity rule; the API may match more loosely, or exactly). */
   async #searchRecords(param: string, value: string, deadline: number, email: string): Promise<ApiRecord[]> {
     const records = await this.#search(param, value, deadline);
-    return records.filter((r) => String(readPath(r, this.api.email) ?? "").toLowerCase() === email.toLowerCase());
+    const identity = emailIdentity(email);
+    return records.filter((r) => emailIdentity(String(readPath(r, this.api.email) ?? "")) === identity);
   }
 
   #emailParam(): string {

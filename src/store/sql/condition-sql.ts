@@ -9,6 +9,7 @@ import type { UserTableModel } from "../store-model.js";
 import { UnsupportedQueryError } from "../store-errors.js";
 import type { Condition, ConditionOperator, Field } from "../user-query.js";
 import { LIKE_ESCAPE, type CaseFolding, type EngineDialect } from "./engines/engine-dialect.js";
+import { emailIdentity, legacySpellings } from "../../identity/email-identity.js";
 
 export const USER_ALIAS = "u";
 
@@ -18,7 +19,7 @@ export interface ConditionContext {
 }
 
 /** A SQL fragment with `??` (identifier) and `?` (value) placeholders and their bindings. */
-interface Fragment {
+export interface Fragment {
   readonly sql: string;
   readonly bindings: readonly Knex.RawBinding[];
 }
@@ -85,6 +86,10 @@ function applyCompare(
       // A self-reference holds another user's integer key: compare it as the key is compared.
       if (ctx.model.selfReferences.includes(field.column)) return applyKeyCompare(builder, op, value, ctx, field.column);
       const column = `${USER_ALIAS}.${knownColumn(field.column, ctx.model)}`;
+      if (field.column === ctx.model.emailColumn && op === "eq" && typeof value === "string") {
+        const mailbox = sameIdentity(column, value, ctx.dialect);
+        return void builder.whereNotNull(column).whereRaw(mailbox.sql, mailbox.bindings);
+      }
       const predicate = comparison(column, op, bindable(field.column, value, ctx), letterCase, ctx);
       return void builder.whereNotNull(column).whereRaw(predicate.sql, predicate.bindings);
     }
@@ -109,6 +114,20 @@ function applyCompare(
 }
 
 /** The key is an integer: a value that is not one matches no user (and must not make SQL fail). */
+/**
+ * The column holds this e-mail (or lookup name) by the identity rule, as far as its index can
+ * tell: each spelling of the identity that the engine's case folding may not fold itself
+ * (src/identity). A superset where collations fold more; the store narrows it with the identity
+ * rule wherever it decides (matching, lookups).
+ */
+export function sameIdentity(column: string, value: string, dialect: EngineDialect): Fragment {
+  if (UNSTORABLE_TEXT.test(value)) throw new UnsupportedQueryError("a filter value must be well-formed Unicode text without NUL characters");
+  const fold = dialect.caseFolding;
+  const spellings = legacySpellings(emailIdentity(value));
+  const sql = spellings.length === 1 ? `${fold.column} = ${fold.value}` : `${fold.column} IN (${spellings.map(() => fold.value).join(", ")})`;
+  return { sql, bindings: [column, ...spellings] };
+}
+
 function applyKeyCompare(
   builder: Knex.QueryBuilder,
   op: ConditionOperator,

@@ -1,6 +1,8 @@
 /** Resolves lookup names (e.g. a department name) to their keys inside the write transaction. */
+import { cleanName, nameIdentity } from "../../identity/email-identity.js";
 import type { LookupModel } from "../store-model.js";
 import { MissingLookupError } from "../store-errors.js";
+import { sameIdentity } from "./condition-sql.js";
 import type { EngineDialect, WriteSession } from "./engines/engine-dialect.js";
 import { insertReturningKey } from "./inserted-key.js";
 
@@ -14,23 +16,29 @@ export async function lookupKey(
   session: WriteSession,
   dialect: EngineDialect,
   lookup: LookupModel,
-  name: string,
+  sent: string,
 ): Promise<unknown> {
+  const name = cleanName(sent);
   const existing = await existingKey(session, dialect, lookup, name);
   if (existing !== undefined) return existing;
   if (lookup.onMissing !== "create") throw new MissingLookupError(lookup.name, name);
-  await session.lock([`lookup:${lookup.table}:${name.toLowerCase()}`]);
+  await session.lock([`lookup:${lookup.table}:${nameIdentity(name)}`]);
   const created = await existingKey(session, dialect, lookup, name);
   if (created !== undefined) return created;
   return insertReturningKey(session.trx, dialect, lookup.table, { [lookup.nameColumn]: name }, lookup.keyColumn);
 }
 
-/** The lowest key of a row named `name` (case-insensitively), or undefined when there is none. */
+/**
+ * The lowest key of a row with this name by the identity rule (case in every script, width,
+ * normalisation), or undefined when there is none. The name column's index finds the candidates.
+ */
 async function existingKey(session: WriteSession, dialect: EngineDialect, lookup: LookupModel, name: string): Promise<unknown> {
-  const row = await session.trx(lookup.table)
-    .select(lookup.keyColumn)
-    .whereRaw(`${dialect.caseFolding.column} = ${dialect.caseFolding.value}`, [lookup.nameColumn, name])
-    .orderBy(lookup.keyColumn)
-    .first();
+  const identity = nameIdentity(name);
+  const named = sameIdentity(lookup.nameColumn, name, dialect);
+  const rows: Record<string, unknown>[] = await session.trx(lookup.table)
+    .select(lookup.keyColumn, lookup.nameColumn)
+    .whereRaw(named.sql, named.bindings)
+    .orderBy(lookup.keyColumn);
+  const row = rows.find((candidate) => nameIdentity(String(candidate[lookup.nameColumn])) === identity);
   return row ? row[lookup.keyColumn] : undefined;
 }

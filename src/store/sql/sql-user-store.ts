@@ -3,15 +3,16 @@
  * (per e-mail, per user), decides duplicates under them, and writes all tables or nothing.
  */
 import knexFactory, { type Knex } from "knex";
+import { emailIdentity } from "../../identity/email-identity.js";
 import type { BisUser, BisUserFields } from "../bis-user.js";
-import type { UserTableModel } from "../store-model.js";
+import type { UniqueColumn, UserTableModel } from "../store-model.js";
 import { BackendUnavailableError, DuplicateEmailError, StoreError } from "../store-errors.js";
 import type { UserPage, UserQuery } from "../user-query.js";
-import type { CreateResult, DeleteMode, DuplicatePolicy, EmailGroup, MatchColumn, PoolStats, UserStore, UserUpdater } from "../user-store.js";
-import { duplicateEmails } from "./duplicate-emails.js";
+import type { CreateResult, DeleteMode, DuplicatePolicy, EmailReport, MatchColumn, PoolStats, UserStore, UserUpdater } from "../user-store.js";
+import { emailReport } from "./email-report.js";
 import { applyCondition, USER_ALIAS } from "./condition-sql.js";
 import { childrenAfterSync, deleteChildren, syncChildren } from "./child-rows.js";
-import { emailLockKey, liveIdsWhere, liveIdsWithEmail, matchLockKey, userLockKey } from "./email-match.js";
+import { emailLockKey, liveIdsWhere, liveIdsWithEmail, liveUsersWithEmail, matchLockKey, userLockKey } from "./email-match.js";
 import { dialectFor } from "./engines/dialects.js";
 import type { EngineDialect, WriteSession } from "./engines/engine-dialect.js";
 import { sleep } from "./engines/lock-wait.js";
@@ -55,6 +56,13 @@ class DryRunRollback<T> {
 }
 
 /** A store over its own knex pool, built from the validated config. */
+/** The e-mail of a query that asks for exactly one mailbox (`userName eq "..."`), if it does. */
+function mailboxWanted(query: UserQuery, model: UserTableModel): string | undefined {
+  const where = query.where;
+  if (where?.kind !== "compare" || where.op !== "eq" || typeof where.value !== "string") return undefined;
+  return where.field.kind === "column" && where.field.column === model.emailColumn ? where.value : undefined;
+}
+
 export function createSqlUserStore(config: SqlStoreConfig, model: UserTableModel, options: Partial<SqlStoreOptions> = {}): SqlUserStore {
   return new SqlUserStore(config, model, undefined, options);
 }
@@ -91,6 +99,13 @@ export class SqlUserStore implements UserStore {
 
   find(query: UserQuery): Promise<UserPage> {
     return this.#read(async () => {
+      // Entra's probe (userName eq "...") is decided by the identity rule, as a create's match is.
+      const email = mailboxWanted(query, this.model);
+      if (email !== undefined) {
+        const rows = await this.#rowsWithEmail(email);
+        const start = Math.max(0, query.offset);
+        return { total: rows.length, users: await toBisUsers(this.db, this.model, rows.slice(start, start + Math.max(0, query.limit))) };
+      }
       const filtered = liveUsers(this.db, this.model, this.dialect);
       if (query.where) applyCondition(filtered, query.where, { model: this.model, dialect: this.dialect });
       const count = async () => {
@@ -116,10 +131,15 @@ export class SqlUserStore implements UserStore {
   }
 
   findByEmail(email: string): Promise<readonly BisUser[]> {
-    return this.#read(async () => {
-      const ids = await liveIdsWithEmail(this.db, this.model, this.dialect, email);
-      return this.#loadMany(this.db, ids.map(Number));
-    });
+    return this.#read(async () => toBisUsers(this.db, this.model, await this.#rowsWithEmail(email)));
+  }
+
+  /** The rows of live users with this mailbox, in key order, read in one query. */
+  async #rowsWithEmail(email: string): Promise<Record<string, unknown>[]> {
+    const identity = emailIdentity(email);
+    const rows: Record<string, unknown>[] = await selectUserColumns(liveUsersWithEmail(this.db, this.model, this.dialect, email), this.model)
+      .orderBy(`${USER_ALIAS}.${this.model.keyColumn}`);
+    return rows.filter((row) => emailIdentity(String(row[this.model.emailColumn])) === identity);
   }
 
   create(user: BisUserFields, policy: DuplicatePolicy, matchOn: readonly MatchColumn[] = []): Promise<CreateResult> {
@@ -128,8 +148,9 @@ export class SqlUserStore implements UserStore {
       const value = user.fields[match.column];
       return typeof value === "string" && value !== "" && match.column !== this.model.emailColumn ? [{ ...match, value }] : [];
     });
+    const unique = this.#uniqueValues(user.fields).filter((u) => !others.some((m) => m.column === u.column));
     return this.#write(async (ctx) => {
-      await ctx.session.lock([emailLockKey(email), ...others.map((m) => matchLockKey(m.column, m.value))]);
+      await ctx.session.lock([emailLockKey(email), ...[...others, ...unique].map((m) => matchLockKey(m.column, m.value))]);
       // The e-mail first, then the other matching columns in precedence order: the first that finds a live user decides.
       let existing = await liveIdsWithEmail(ctx.session.trx, this.model, this.dialect, email);
       let found: { column?: string; value: string } = { value: email };
@@ -141,6 +162,7 @@ export class SqlUserStore implements UserStore {
       if (existing.length > 0 && (policy === "conflict" || existing.length > 1)) {
         throw new DuplicateEmailError(found.value, existing, found.column);
       }
+      await this.#refuseTaken(ctx, unique, existing[0]);
       if (existing.length === 1) {
         const key = Number(existing[0]);
         await ctx.session.lock([userLockKey(key)]);
@@ -164,12 +186,17 @@ export class SqlUserStore implements UserStore {
       const next = await updater(current.user);
       const email = next.fields[this.model.emailColumn];
       const oldEmail = String(current.user.fields[this.model.emailColumn] ?? "");
-      if (typeof email === "string" && email.toLowerCase() !== oldEmail.toLowerCase()) {
+      if (typeof email === "string" && emailIdentity(email) !== emailIdentity(oldEmail)) {
         // Locks are taken user-then-email here but email-then-user by adopt; the engines'
         // deadlock detection breaks such a cycle and #write retries.
         await ctx.session.lock([emailLockKey(email)]);
         const others = (await liveIdsWithEmail(ctx.session.trx, this.model, this.dialect, email)).filter((other) => other !== String(key));
         if (others.length > 0) throw new DuplicateEmailError(email, others);
+      }
+      const changedUnique = this.#uniqueValues(next.fields).filter((u) => String(current.user.fields[u.column] ?? "") !== u.value);
+      if (changedUnique.length > 0) {
+        await ctx.session.lock(changedUnique.map((u) => matchLockKey(u.column, u.value)));
+        await this.#refuseTaken(ctx, changedUnique, String(key));
       }
       return this.#apply(ctx, key, next, current);
     });
@@ -200,8 +227,8 @@ export class SqlUserStore implements UserStore {
     return true;
   }
 
-  duplicateEmails(limit: number): Promise<EmailGroup[]> {
-    return this.#read(() => duplicateEmails(this.db, this.model, this.dialect, limit));
+  emailReport(limit: number): Promise<EmailReport> {
+    return this.#read(() => emailReport(this.db, this.model, this.dialect, limit));
   }
 
   poolStats(): PoolStats {
@@ -212,6 +239,22 @@ export class SqlUserStore implements UserStore {
 
   async close(): Promise<void> {
     await this.db.destroy();
+  }
+
+  /** The user's values in the columns no two live users may share (externalId's). */
+  #uniqueValues(fields: BisUserFields["fields"]): (UniqueColumn & { readonly value: string })[] {
+    return (this.model.uniqueColumns ?? []).flatMap((unique) => {
+      const value = fields[unique.column];
+      return typeof value === "string" && value !== "" ? [{ ...unique, value }] : [];
+    });
+  }
+
+  /** Refuses values another live user than `self` already holds (409 naming it), under their locks. */
+  async #refuseTaken(ctx: WriteContext, values: readonly (UniqueColumn & { readonly value: string })[], self?: string): Promise<void> {
+    for (const unique of values) {
+      const holders = (await liveIdsWhere(ctx.session.trx, this.model, this.dialect, unique)).filter((id) => id !== self);
+      if (holders.length > 0) throw new DuplicateEmailError(unique.value, holders, unique.column);
+    }
   }
 
   /** Writes `next` over `current`: changed columns, changed children, and the modified stamp. */

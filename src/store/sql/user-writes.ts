@@ -2,6 +2,7 @@
  * Turns BisUser fields into user-table columns inside a write session: lookup names become keys,
  * manager ids are checked against live users, and on update only changed columns are written.
  */
+import { nameIdentity } from "../../identity/email-identity.js";
 import type { BisUser, ColumnValue } from "../bis-user.js";
 import { statementParameters, type UserTableModel } from "../store-model.js";
 import { DependentRowsError, MissingReferenceError } from "../store-errors.js";
@@ -170,8 +171,8 @@ function comparable(value: unknown): string | null {
 
 const DATE_TIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?::(\d{2}))?(\.\d+)?Z?$/;
 
-/** Lookup names match case-insensitively, as the lookup itself does. */
+/** Lookup names match by the identity rule (src/identity), as the lookup itself does. */
 function sameText(a: unknown, b: unknown): boolean {
-  const norm = (v: unknown) => (v === null || v === undefined ? "" : String(v).trim().toLowerCase());
+  const norm = (v: unknown) => (v === null || v === undefined ? "" : nameIdentity(String(v)));
   return norm(a) === norm(b);
 }
