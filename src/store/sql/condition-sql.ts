@@ -9,7 +9,7 @@ import type { UserTableModel } from "../store-model.js";
 import { UnsupportedQueryError } from "../store-errors.js";
 import type { Condition, ConditionOperator, Field } from "../user-query.js";
 import { LIKE_ESCAPE, type CaseFolding, type EngineDialect } from "./engines/engine-dialect.js";
-import { emailIdentity, legacySpellings } from "../../identity/email-identity.js";
+import { caseSpellings, emailIdentity, legacySpellings } from "../../identity/email-identity.js";
 
 export const USER_ALIAS = "u";
 
@@ -87,7 +87,8 @@ function applyCompare(
       if (ctx.model.selfReferences.includes(field.column)) return applyKeyCompare(builder, op, value, ctx, field.column);
       const column = `${USER_ALIAS}.${knownColumn(field.column, ctx.model)}`;
       if (field.column === ctx.model.emailColumn && op === "eq" && typeof value === "string") {
-        const mailbox = sameIdentity(column, value, ctx.dialect);
+        // One term of a larger filter: its case spellings only (the legacy white space forms are for Entra's probe).
+        const mailbox = sameIdentity(column, value, ctx.dialect, "case");
         return void builder.whereNotNull(column).whereRaw(mailbox.sql, mailbox.bindings);
       }
       const predicate = comparison(column, op, bindable(field.column, value, ctx), letterCase, ctx);
@@ -120,10 +121,12 @@ function applyCompare(
  * (src/identity). A superset where collations fold more; the store narrows it with the identity
  * rule wherever it decides (matching, lookups).
  */
-export function sameIdentity(column: string, value: string, dialect: EngineDialect): Fragment {
+export function sameIdentity(column: string, value: string, dialect: EngineDialect, forms: "legacy" | "case" = "legacy"): Fragment {
   if (UNSTORABLE_TEXT.test(value)) throw new UnsupportedQueryError("a filter value must be well-formed Unicode text without NUL characters");
   const fold = dialect.caseFolding;
-  const spellings = legacySpellings(emailIdentity(value));
+  const identity = emailIdentity(value);
+  // A filter term asks for at most 8: a 4,096-character filter then stays within SQL Server's 2,100 parameters.
+  const spellings = forms === "legacy" ? legacySpellings(identity) : caseSpellings(identity, 8);
   const sql = spellings.length === 1 ? `${fold.column} = ${fold.value}` : `${fold.column} IN (${spellings.map(() => fold.value).join(", ")})`;
   return { sql, bindings: [column, ...spellings] };
 }
