@@ -12,6 +12,7 @@ import { checkAgainstDatabase, formatFindings, introspectTable } from "./check.j
 import { entraAttributeRows, formatTable } from "./entra-attributes.js";
 import { formatPreview, preview, previewRequestSchema } from "./preview.js";
 import { formatReplay, loadSequences, replay, REPLAY_DEFAULTS, SHIPPED_SEQUENCES } from "./replay.js";
+import { formatSummary, readiness } from "./readiness.js";
 import { serve } from "./serve.js";
 
 const HELP = `Usage: bis-scim-bridge <command> [--config FILE] [--help]
@@ -31,6 +32,11 @@ Commands:
                      replace the reference install's values (AB, ON, CA, CAN)
   introspect --table NAME
                      read the database's user table and print a starter mapping for it
+  readiness --users FILE [--entra-mappings FILE] [--out FILE.csv|FILE.html]
+                     before go-live, read-only: what Entra's first cycle will do to each tenant
+                     user (match, create, ambiguous, refused, conflict), from the admin center's
+                     "Download users" CSV or Graph /users JSON; exit 1 if any is refused or
+                     ambiguous (docs/readiness.md)
   entra-attributes   print the attribute mapping to configure in Entra for this mapping
                      (--json for JSON)
   mapping-schema     print the JSON Schema of mapping files, for editor completion
@@ -47,6 +53,7 @@ const OPTIONS = {
   preview: { config: { type: "string" }, json: { type: "boolean" } },
   replay: { config: { type: "string" }, url: { type: "string" }, token: { type: "string" }, sequences: { type: "string" }, set: { type: "string", multiple: true }, json: { type: "boolean" } },
   introspect: { config: { type: "string" }, table: { type: "string" } },
+  readiness: { config: { type: "string" }, users: { type: "string" }, "entra-mappings": { type: "string" }, out: { type: "string" }, json: { type: "boolean" } },
   "entra-attributes": { config: { type: "string" }, json: { type: "boolean" } },
   "mapping-schema": {},
 } as const satisfies Record<string, ParseArgsConfig["options"]>;
@@ -128,6 +135,14 @@ async function run(argv: readonly string[]): Promise<number> {
       const { config } = loadConfig(configFile(), process.env);
       process.stdout.write(await introspectTable(config, table));
       return 0;
+    }
+    case "readiness": {
+      const users = text("users");
+      if (!users) throw new UsageError("readiness needs --users FILE (the tenant's users: the admin center's CSV or Graph /users JSON)");
+      const { config } = loadConfig(configFile(), process.env);
+      const result = await readiness(config, loadMapping(config.mapping), { users, entraMappings: text("entra-mappings"), out: text("out") });
+      process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatSummary(result.summary));
+      return result.summary.counts.refused + result.summary.counts.ambiguous === 0 ? 0 : 1;
     }
     case "entra-attributes": {
       const { config } = loadConfig(configFile(), process.env);

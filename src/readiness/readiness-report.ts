@@ -1,0 +1,127 @@
+/**
+ * The readiness report: a summary for the terminal (counts per outcome, the commonest reasons),
+ * CSV for spreadsheets, and one self-contained HTML page a consultant can hand to the customer
+ * (summary first, then a table filterable by outcome; no external assets).
+ */
+import { stringify } from "csv-stringify/sync";
+import type { Outcome, Prediction } from "./first-cycle.js";
+
+export const OUTCOMES: readonly Outcome[] = ["match", "create", "ambiguous", "refused", "conflict"];
+
+const MEANING: Record<Outcome, string> = {
+  match: "linked to an existing BIS user; the first PATCH changes the columns listed",
+  create: "a new BIS user",
+  ambiguous: "several BIS users share the e-mail: Entra's match fails",
+  refused: "the bridge refuses the user: Entra's create fails",
+  conflict: "Entra's object id already belongs to another BIS user",
+};
+
+export interface ReadinessSummary {
+  readonly total: number;
+  readonly counts: Readonly<Record<Outcome, number>>;
+  /** The commonest reasons for refused, ambiguous and conflict, with how many users each. */
+  readonly reasons: readonly { readonly reason: string; readonly users: number }[];
+  readonly ignoredColumns: readonly string[];
+}
+
+export function summarise(predictions: readonly Prediction[], ignoredColumns: readonly string[]): ReadinessSummary {
+  const counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
+  const reasons = new Map<string, number>();
+  for (const p of predictions) {
+    counts[p.outcome]++;
+    if (p.reason) reasons.set(reasonClass(p.reason), (reasons.get(reasonClass(p.reason)) ?? 0) + 1);
+  }
+  const top = [...reasons.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([reason, users]) => ({ reason, users }));
+  return { total: predictions.length, counts, reasons: top, ignoredColumns };
+}
+
+/** A reason without the user's own values, so users refused for one rule count as one reason. */
+function reasonClass(reason: string): string {
+  // Values are quoted after the attribute; an element filter's type (addresses[type eq "work"]) stays.
+  const types: string[] = [];
+  return reason
+    .replace(/\[type eq "[^"]*"\]/g, (filter) => `\u0000${types.push(filter) - 1}\u0000`)
+    .replace(/"[^"]*"/g, '"…"')
+    .replace(/\u0000(\d+)\u0000/g, (_, i: string) => types[Number(i)]!)
+    .replace(/BIS users? [\d, ]+/g, "BIS user … ")
+    .replace(/mailbox [^\s:]+/g, "mailbox …");
+}
+
+export function formatSummary(summary: ReadinessSummary): string {
+  const lines = [`Entra's first cycle for ${summary.total} tenant users:`];
+  for (const outcome of OUTCOMES) lines.push(`  ${outcome.padEnd(9)} ${String(summary.counts[outcome]).padStart(7)}  ${MEANING[outcome]}`);
+  if (summary.reasons.length > 0) {
+    lines.push("", "Commonest reasons:");
+    for (const r of summary.reasons) lines.push(`  ${String(r.users).padStart(7)}  ${r.reason}`);
+  }
+  if (summary.ignoredColumns.length > 0) lines.push("", `Columns not read: ${summary.ignoredColumns.join(", ")}`);
+  const blocking = summary.counts.refused + summary.counts.ambiguous;
+  lines.push("", blocking === 0 ? "Nothing is refused or ambiguous." : `${blocking} users will fail in Entra's first cycle: see the report's reason and fix for each.`);
+  return `${lines.join("\n")}\n`;
+}
+
+const COLUMNS = ["user", "outcome", "bisIds", "changes", "reason", "fix"] as const;
+
+function cells(p: Prediction): Record<(typeof COLUMNS)[number], string> {
+  return {
+    user: p.user,
+    outcome: p.outcome,
+    bisIds: p.bisIds.join(" "),
+    changes: p.changes.map((c) => `${c.attribute}: ${show(c.old)} -> ${show(c.new)}`).join("; "),
+    reason: p.reason ?? "",
+    fix: p.fix ?? "",
+  };
+}
+
+const show = (value: unknown) => (value === undefined ? "(none)" : JSON.stringify(value));
+
+export function toCsv(predictions: readonly Prediction[]): string {
+  return stringify(predictions.map(cells), { header: true, columns: [...COLUMNS] });
+}
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+export function toHtml(predictions: readonly Prediction[], summary: ReadinessSummary, generatedAt: Date): string {
+  const rows = predictions
+    .map((p) => {
+      const c = cells(p);
+      return `<tr data-outcome="${p.outcome}">${COLUMNS.map((k) => `<td>${escapeHtml(c[k])}</td>`).join("")}</tr>`;
+    })
+    .join("\n");
+  const counts = OUTCOMES.map((o) => `<tr><th scope="row">${o}</th><td>${summary.counts[o]}</td><td>${escapeHtml(MEANING[o])}</td></tr>`).join("\n");
+  const reasons = summary.reasons.map((r) => `<li>${r.users} users: ${escapeHtml(r.reason)}</li>`).join("\n");
+  const options = OUTCOMES.map((o) => `<option value="${o}">${o} (${summary.counts[o]})</option>`).join("");
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Go-live readiness: Entra's first cycle into BIS</title>
+<style>
+body{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#1b1f24}
+table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #d0d7de;padding:.3rem .5rem;text-align:left;vertical-align:top}
+th{background:#f6f8fa}tr[hidden]{display:none}
+</style>
+</head>
+<body>
+<h1>Go-live readiness: Entra's first cycle into BIS</h1>
+<p>Generated ${escapeHtml(generatedAt.toISOString())} for ${summary.total} tenant users. Nothing was written to BIS.</p>
+<h2>Summary</h2>
+<table id="summary"><thead><tr><th>Outcome</th><th>Users</th><th>Meaning</th></tr></thead><tbody>
+${counts}
+</tbody></table>
+${reasons ? `<h2>Commonest reasons</h2>\n<ul id="reasons">\n${reasons}\n</ul>` : ""}
+<h2>Every user</h2>
+<p><label for="outcome">Show</label> <select id="outcome"><option value="">all (${summary.total})</option>${options}</select></p>
+<table id="users"><thead><tr>${COLUMNS.map((c) => `<th scope="col">${c}</th>`).join("")}</tr></thead><tbody>
+${rows}
+</tbody></table>
+<script>
+document.getElementById("outcome").addEventListener("change", (e) => {
+  for (const row of document.querySelectorAll("#users tbody tr")) row.hidden = e.target.value !== "" && row.dataset.outcome !== e.target.value;
+});
+</script>
+</body>
+</html>
+`;
+}
