@@ -140,7 +140,10 @@ async function run(argv: readonly string[]): Promise<number> {
       const users = text("users");
       if (!users) throw new UsageError("readiness needs --users FILE (the tenant's users: the admin center's CSV or Graph /users JSON)");
       const { config } = loadConfig(configFile(), process.env);
-      const result = await readiness(config, loadMapping(config.mapping), { users, entraMappings: text("entra-mappings"), out: text("out") });
+      // A progress line on a terminal only (stderr, so a redirected report stays clean).
+      const onProgress = process.stderr.isTTY ? (read: number, total: number) => process.stderr.write(`\rBIS users read: ${read} of ${total}`) : undefined;
+      const result = await readiness(config, loadMapping(config.mapping), { users, entraMappings: text("entra-mappings"), out: text("out"), onProgress });
+      if (onProgress) process.stderr.write("\n");
       process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatSummary(result.summary));
       return result.summary.counts.refused + result.summary.counts.ambiguous === 0 ? 0 : 1;
     }

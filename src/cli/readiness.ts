@@ -7,52 +7,54 @@ import { writeFileSync } from "node:fs";
 import type { BridgeConfig } from "../config/config-schema.js";
 import type { CompiledMapping } from "../mapping/compiled-mapping.js";
 import { loadEntraMappings } from "../readiness/entra-mapping.js";
-import { predict, type Prediction } from "../readiness/first-cycle.js";
+import { readBisView, type BisRead } from "../readiness/bis-view.js";
+import { decide, prepare, type Prepared, type Prediction } from "../readiness/first-cycle.js";
 import { formatSummary, summarise, toCsv, toHtml, type ReadinessSummary } from "../readiness/readiness-report.js";
 import { readTenantExport } from "../readiness/tenant-export.js";
 import { openUserStore } from "../store/open-store.js";
 import { ensureDemoDatabase } from "../store/sql/demo-database.js";
 
-/** Users predicted at once: enough to keep the database busy, few enough for a REST API's rate. */
-const PARALLEL = 8;
-
 export interface ReadinessOptions {
   readonly users: string;
   readonly entraMappings?: string;
   readonly out?: string;
+  /** Called after each page of BIS users read (a progress bar on a terminal). */
+  readonly onProgress?: (read: number, total: number) => void;
 }
 
 export interface ReadinessResult {
   readonly predictions: readonly Prediction[];
+  /** BIS users no tenant user matches: left untouched by Entra's cycle. */
+  readonly untouched: BisRead["untouched"];
   readonly summary: ReadinessSummary;
   readonly format: string;
 }
 
 export async function readiness(config: BridgeConfig, mapping: CompiledMapping, options: ReadinessOptions): Promise<ReadinessResult> {
-  const entraMappings = loadEntraMappings(options.entraMappings);
+  const deps = { mapping, entraMappings: loadEntraMappings(options.entraMappings) };
   const tenant = readTenantExport(options.users);
+  const prepared: Prepared[] = [];
+  for await (const user of tenant.users) prepared.push(prepare(deps, user));
+  const wanted = { mailboxes: new Set<string>(), objectIds: new Set<string>() };
+  for (const p of prepared) {
+    if (p.mailbox !== undefined) wanted.mailboxes.add(p.mailbox);
+    if (!p.refused && p.objectId) wanted.objectIds.add(p.objectId);
+  }
   if (config.demo && config.store.engine === "sqlite") ensureDemoDatabase(config.store.file);
   // Reads only: a dry-run store could not write even if asked.
   const store = openUserStore(config.store, mapping.model, mapping.api, { dryRun: true });
-  const predictions: Prediction[] = [];
+  let bis: BisRead;
   try {
-    let batch: Promise<Prediction>[] = [];
-    for await (const user of tenant.users) {
-      batch.push(predict({ mapping, store, entraMappings }, user));
-      if (batch.length >= PARALLEL) {
-        predictions.push(...(await Promise.all(batch)));
-        batch = [];
-      }
-    }
-    predictions.push(...(await Promise.all(batch)));
+    bis = await readBisView(store, mapping, wanted, options.onProgress);
   } finally {
     await store.close();
   }
-  const summary = summarise(predictions, [...tenant.ignored]);
+  const predictions = prepared.map((p) => decide(mapping, p, bis));
+  const summary = summarise(predictions, bis.untouched.length, [...tenant.ignored]);
   if (options.out) {
-    writeFileSync(options.out, options.out.toLowerCase().endsWith(".html") ? toHtml(predictions, summary, new Date()) : toCsv(predictions));
+    writeFileSync(options.out, options.out.toLowerCase().endsWith(".html") ? toHtml(predictions, bis.untouched, summary, new Date()) : toCsv(predictions, bis.untouched));
   }
-  return { predictions, summary, format: tenant.format };
+  return { predictions, untouched: bis.untouched, summary, format: tenant.format };
 }
 
 export { formatSummary };

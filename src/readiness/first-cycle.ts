@@ -1,8 +1,9 @@
 /**
  * What Entra's first provisioning cycle will do to each tenant user, predicted with the bridge's
  * own stages and nothing written: the SCIM body Entra would send (its attribute mappings), the
- * bridge's validation and mapping (parseUserResource, toBis), Entra's match (`userName eq`,
- * decided by the mailbox identity rule in the store) and the uniqueness of Entra's object id.
+ * bridge's validation and mapping (parseUserResource, toBis), Entra's match (`userName eq`, one
+ * mailbox by the identity rule) and the uniqueness of Entra's object id, decided against one
+ * read of what BIS holds (BisView).
  */
 import { mappedAttribute, type CompiledMapping } from "../mapping/compiled-mapping.js";
 import { readTarget } from "../mapping/scim-access.js";
@@ -11,8 +12,7 @@ import { ScimError } from "../scim/scim-error.js";
 import { URN } from "../scim/schema-urns.js";
 import { parseUserResource } from "../scim/user-resource.js";
 import type { BisUser, BisUserFields } from "../store/bis-user.js";
-import { UnsupportedQueryError } from "../store/store-errors.js";
-import type { UserStore } from "../store/user-store.js";
+import { cleanEmail, emailIdentity } from "../identity/email-identity.js";
 import { scimUserFor, type AttributeMapping } from "./entra-mapping.js";
 import type { TenantUser } from "./tenant-export.js";
 
@@ -34,29 +34,52 @@ export interface Prediction {
 
 export interface CycleDeps {
   readonly mapping: CompiledMapping;
-  readonly store: Pick<UserStore, "find" | "findByEmail">;
   readonly entraMappings: Readonly<Record<string, AttributeMapping>>;
 }
 
-export async function predict(deps: CycleDeps, tenantUser: TenantUser): Promise<Prediction> {
-  const name = String(tenantUser.userPrincipalName ?? tenantUser.mail ?? tenantUser.id ?? "(no userPrincipalName)");
+/** A tenant user as Entra would send it and the bridge would map it, before BIS is asked. */
+export type Prepared =
+  | { readonly user: string; readonly refused: Prediction; readonly mailbox?: string }
+  | { readonly user: string; readonly refused?: undefined; readonly mailbox: string; readonly userName: string; readonly sent: BisUserFields; readonly objectId?: string };
+
+/** Entra's body for the user through the bridge's validation and mapping: refused, or ready to match. */
+export function prepare(deps: CycleDeps, tenantUser: TenantUser): Prepared {
+  const user = String(tenantUser.userPrincipalName ?? tenantUser.mail ?? tenantUser.id ?? "(no userPrincipalName)");
   const body = scimUserFor(tenantUser, deps.entraMappings);
-  let fields: BisUserFields;
-  let userName: string;
-  let sent: BisUserFields;
   try {
     const resource = parseUserResource(body);
-    userName = String(resource.userName ?? "");
-    fields = toBis(deps.mapping, resource);
-    sent = onlySent(deps.mapping, resource, fields);
+    const userName = String(resource.userName ?? "");
+    const fields = toBis(deps.mapping, resource);
+    const objectIdColumn = objectIdAttribute(deps.mapping)?.field;
+    const objectId = objectIdColumn?.kind === "column" ? fields.fields[objectIdColumn.column] : undefined;
+    return { user, mailbox: emailIdentity(userName), userName, sent: onlySent(deps.mapping, resource, fields), ...(typeof objectId === "string" && objectId !== "" && { objectId }) };
   } catch (error) {
     if (!(error instanceof ScimError)) throw error;
-    return { user: name, outcome: "refused", bisIds: [], changes: [], reason: `${error.status} ${error.scimType ?? ""}: ${error.detail}`.replace(" : ", ": "), fix: fixFor(error.detail) };
+    const reason = `${error.status} ${error.scimType ?? ""}: ${error.detail}`.replace(" : ", ": ");
+    // A refused user with a valid userName still meets its BIS user: Entra matches it, then its PATCH fails.
+    const cleaned = typeof body.userName === "string" ? cleanEmail(body.userName) : undefined;
+    const mailbox = cleaned && "email" in cleaned ? emailIdentity(cleaned.email) : undefined;
+    return { user, refused: { user, outcome: "refused", bisIds: [], changes: [], reason, fix: fixFor(error.detail) }, ...(mailbox && { mailbox }) };
   }
-  const matched = await deps.store.findByEmail(userName);
+}
+
+/** What BIS holds that the tenant's users meet: the live users by mailbox, and by Entra object id. */
+export interface BisView {
+  readonly byMailbox: ReadonlyMap<string, readonly BisUser[]>;
+  readonly byObjectId: ReadonlyMap<string, BisUser>;
+}
+
+/** Entra's first cycle for one prepared user, decided against what BIS holds. */
+export function decide(mapping: CompiledMapping, prepared: Prepared, bis: BisView): Prediction {
+  if (prepared.refused) {
+    const matched = prepared.mailbox === undefined ? [] : (bis.byMailbox.get(prepared.mailbox) ?? []);
+    return { ...prepared.refused, bisIds: matched.map((u) => u.id) };
+  }
+  const { user, userName } = prepared;
+  const matched = bis.byMailbox.get(prepared.mailbox) ?? [];
   if (matched.length > 1) {
     return {
-      user: name,
+      user,
       outcome: "ambiguous",
       bisIds: matched.map((u) => u.id),
       changes: [],
@@ -65,38 +88,28 @@ export async function predict(deps: CycleDeps, tenantUser: TenantUser): Promise<
     };
   }
   const self = matched[0];
-  const holder = await objectIdHolder(deps, fields, self);
-  if (holder) {
+  const holder = prepared.objectId === undefined ? undefined : bis.byObjectId.get(prepared.objectId);
+  if (holder && holder.id !== self?.id) {
+    const attribute = objectIdAttribute(mapping)!.name;
     return {
-      user: name,
+      user,
       outcome: "conflict",
-      bisIds: [holder.user.id],
+      bisIds: [holder.id],
       changes: [],
-      reason: `${holder.attribute} "${holder.value}" (Entra's object id) already belongs to BIS user ${holder.user.id}, whose e-mail is not ${userName}`,
-      fix: `check whether BIS user ${holder.user.id} is this person under an old e-mail: then correct its e-mail in BIS; else clear its ${holder.attribute}`,
+      reason: `${attribute} "${prepared.objectId}" (Entra's object id) already belongs to BIS user ${holder.id}, whose e-mail is not ${userName}`,
+      fix: `check whether BIS user ${holder.id} is this person under an old e-mail: then correct its e-mail in BIS; else clear its ${attribute}`,
     };
   }
-  if (!self) return { user: name, outcome: "create", bisIds: [], changes: [] };
+  if (!self) return { user, outcome: "create", bisIds: [], changes: [] };
   // Entra's PATCH carries the attributes its mappings give a value; the others stay as BIS has them.
-  const after: BisUser = { ...self, fields: { ...self.fields, ...sent.fields }, children: mergeChildren(self.children, sent.children) };
-  return { user: name, outcome: "match", bisIds: [self.id], changes: describeChanges(deps.mapping, self, after) };
+  const after: BisUser = { ...self, fields: { ...self.fields, ...prepared.sent.fields }, children: mergeChildren(self.children, prepared.sent.children) };
+  return { user, outcome: "match", bisIds: [self.id], changes: describeChanges(mapping, self, after) };
 }
 
-/** Another live BIS user already holding the object id this user brings (externalId's column). */
-async function objectIdHolder(deps: CycleDeps, fields: BisUserFields, self: BisUser | undefined) {
-  const attribute = mappedAttribute(deps.mapping, URN.user, "externalId");
-  if (attribute?.field.kind !== "column") return undefined;
-  const value = fields.fields[attribute.field.column];
-  if (typeof value !== "string" || value === "") return undefined;
-  try {
-    const page = await deps.store.find({ where: { kind: "compare", field: attribute.field, op: "eq", value, ignoreCase: false, caseExact: true }, offset: 0, limit: 5 });
-    const other = page.users.find((u) => u.id !== self?.id);
-    return other && { attribute: attribute.name, value, user: other };
-  } catch (error) {
-    // A REST API that cannot search by it: Entra's first cycle is decided by the e-mail alone.
-    if (error instanceof UnsupportedQueryError) return undefined;
-    throw error;
-  }
+/** The column Entra's object id is kept in (externalId's), when the mapping has one. */
+export function objectIdAttribute(mapping: CompiledMapping) {
+  const attribute = mappedAttribute(mapping, URN.user, "externalId");
+  return attribute?.field.kind === "column" ? attribute : undefined;
 }
 
 /** The columns and child rows of the attributes Entra's body holds a value for. */

@@ -12,19 +12,21 @@ const MEANING: Record<Outcome, string> = {
   match: "linked to an existing BIS user; the first PATCH changes the columns listed",
   create: "a new BIS user",
   ambiguous: "several BIS users share the e-mail: Entra's match fails",
-  refused: "the bridge refuses the user: Entra's create fails",
+  refused: "the bridge refuses the user: Entra's create (or its update) fails",
   conflict: "Entra's object id already belongs to another BIS user",
 };
 
 export interface ReadinessSummary {
   readonly total: number;
+  /** BIS users no tenant user matches: Entra's cycle leaves them as they are. */
+  readonly untouched: number;
   readonly counts: Readonly<Record<Outcome, number>>;
   /** The commonest reasons for refused, ambiguous and conflict, with how many users each. */
   readonly reasons: readonly { readonly reason: string; readonly users: number }[];
   readonly ignoredColumns: readonly string[];
 }
 
-export function summarise(predictions: readonly Prediction[], ignoredColumns: readonly string[]): ReadinessSummary {
+export function summarise(predictions: readonly Prediction[], untouched: number, ignoredColumns: readonly string[]): ReadinessSummary {
   const counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
   const reasons = new Map<string, number>();
   for (const p of predictions) {
@@ -32,7 +34,7 @@ export function summarise(predictions: readonly Prediction[], ignoredColumns: re
     if (p.reason) reasons.set(reasonClass(p.reason), (reasons.get(reasonClass(p.reason)) ?? 0) + 1);
   }
   const top = [...reasons.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([reason, users]) => ({ reason, users }));
-  return { total: predictions.length, counts, reasons: top, ignoredColumns };
+  return { total: predictions.length, untouched, counts, reasons: top, ignoredColumns };
 }
 
 /** A reason without the user's own values, so users refused for one rule count as one reason. */
@@ -50,6 +52,7 @@ function reasonClass(reason: string): string {
 export function formatSummary(summary: ReadinessSummary): string {
   const lines = [`Entra's first cycle for ${summary.total} tenant users:`];
   for (const outcome of OUTCOMES) lines.push(`  ${outcome.padEnd(9)} ${String(summary.counts[outcome]).padStart(7)}  ${MEANING[outcome]}`);
+  lines.push(`BIS users no tenant user matches: ${summary.untouched} (Entra's cycle leaves them as they are)`);
   if (summary.reasons.length > 0) {
     lines.push("", "Commonest reasons:");
     for (const r of summary.reasons) lines.push(`  ${String(r.users).padStart(7)}  ${r.reason}`);
@@ -75,22 +78,36 @@ function cells(p: Prediction): Record<(typeof COLUMNS)[number], string> {
 
 const show = (value: unknown) => (value === undefined ? "(none)" : JSON.stringify(value));
 
-export function toCsv(predictions: readonly Prediction[]): string {
-  return stringify(predictions.map(cells), { header: true, columns: [...COLUMNS] });
+/** A BIS user no tenant user matches, as a report row. */
+export interface Untouched {
+  readonly id: string;
+  readonly email: string;
+}
+
+const untouchedCells = (u: Untouched): Record<(typeof COLUMNS)[number], string> => ({
+  user: u.email,
+  outcome: "untouched",
+  bisIds: u.id,
+  changes: "",
+  reason: "no tenant user has this mailbox: Entra's cycle leaves this BIS user as it is",
+  fix: "",
+});
+
+export function toCsv(predictions: readonly Prediction[], untouched: readonly Untouched[]): string {
+  return stringify([...predictions.map(cells), ...untouched.map(untouchedCells)], { header: true, columns: [...COLUMNS] });
 }
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export function toHtml(predictions: readonly Prediction[], summary: ReadinessSummary, generatedAt: Date): string {
-  const rows = predictions
-    .map((p) => {
-      const c = cells(p);
-      return `<tr data-outcome="${p.outcome}">${COLUMNS.map((k) => `<td>${escapeHtml(c[k])}</td>`).join("")}</tr>`;
-    })
-    .join("\n");
-  const counts = OUTCOMES.map((o) => `<tr><th scope="row">${o}</th><td>${summary.counts[o]}</td><td>${escapeHtml(MEANING[o])}</td></tr>`).join("\n");
+export function toHtml(predictions: readonly Prediction[], untouched: readonly Untouched[], summary: ReadinessSummary, generatedAt: Date): string {
+  const row = (c: Record<(typeof COLUMNS)[number], string>) => `<tr data-outcome="${c.outcome}">${COLUMNS.map((k) => `<td>${escapeHtml(c[k])}</td>`).join("")}</tr>`;
+  const rows = [...predictions.map(cells), ...untouched.map(untouchedCells)].map(row).join("\n");
+  const counts = [
+    ...OUTCOMES.map((o) => `<tr><th scope="row">${o}</th><td>${summary.counts[o]}</td><td>${escapeHtml(MEANING[o])}</td></tr>`),
+    `<tr><th scope="row">untouched</th><td>${summary.untouched}</td><td>BIS users no tenant user matches: left as they are</td></tr>`,
+  ].join("\n");
   const reasons = summary.reasons.map((r) => `<li>${r.users} users: ${escapeHtml(r.reason)}</li>`).join("\n");
-  const options = OUTCOMES.map((o) => `<option value="${o}">${o} (${summary.counts[o]})</option>`).join("");
+  const options = [...OUTCOMES.map((o) => `<option value="${o}">${o} (${summary.counts[o]})</option>`), `<option value="untouched">untouched BIS users (${summary.untouched})</option>`].join("");
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -112,7 +129,7 @@ ${counts}
 </tbody></table>
 ${reasons ? `<h2>Commonest reasons</h2>\n<ul id="reasons">\n${reasons}\n</ul>` : ""}
 <h2>Every user</h2>
-<p><label for="outcome">Show</label> <select id="outcome"><option value="">all (${summary.total})</option>${options}</select></p>
+<p><label for="outcome">Show</label> <select id="outcome"><option value="">all (${summary.total + summary.untouched})</option>${options}</select></p>
 <table id="users"><thead><tr>${COLUMNS.map((c) => `<th scope="col">${c}</th>`).join("")}</tr></thead><tbody>
 ${rows}
 </tbody></table>

@@ -115,7 +115,8 @@ for (const backend of backends) {
         ["Ada.Lovelace@example.com", "match", "1"],
         ["grace.hopper@example.com", "match", "4"],
         ["j.smith@example.com", "ambiguous", "2 3"],
-        ["alan.turing@example.com", "refused", ""],
+        // Entra matches Alan's BIS user, then the bridge refuses its PATCH.
+        ["alan.turing@example.com", "refused", "5"],
         ["old.timer@example.com", "match", "6"],
         ["new.hire@example.com", "create", ""],
         ["no.surname@example.com", "refused", ""],
@@ -135,6 +136,21 @@ for (const backend of backends) {
       expect(stdout).toMatch(/refused\s+2 /);
       expect(stdout).toContain("Columns not read: userType, usageLocation, createdDateTime");
       expect(await bis.snapshot()).toEqual(before);
+    });
+
+    it("lists the BIS users no tenant user matches: Entra's cycle leaves them as they are", async () => {
+      const lines = readFileSync(SAMPLE_CSV, "utf8").split("\n");
+      const onlyAda = path.join(dir, "only-ada.csv");
+      writeFileSync(onlyAda, `${lines[0]}\n${lines[1]}\n`);
+      const { stdout, rows } = await report(onlyAda);
+      expect(rows.filter((r) => r.outcome === "untouched").map((r) => [r.bisIds, r.user])).toEqual([
+        ["2", "j.smith@example.com"],
+        ["3", "J.Smith@Example.com"],
+        ["4", "grace.hopper@example.com"],
+        ["5", "alan.turing@example.com"],
+        ["6", "old.timer@example.com"],
+      ]);
+      expect(stdout).toContain("BIS users no tenant user matches: 5");
     });
 
     it("gives the same report for the Graph JSON export of the same users", async () => {
@@ -164,6 +180,7 @@ for (const backend of backends) {
       const html = readFileSync(out, "utf8");
       expect(html.indexOf('id="summary"')).toBeLessThan(html.indexOf('id="users"'));
       expect(html.match(/<tr data-outcome=/g)).toHaveLength(7);
+      expect(html).toContain("<option value=\"untouched\">untouched BIS users (0)</option>");
       expect(html).toContain('<tr data-outcome="refused"><td>alan.turing@example.com</td>');
       expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=/);
     });
