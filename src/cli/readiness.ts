@@ -9,7 +9,7 @@ import type { CompiledMapping } from "../mapping/compiled-mapping.js";
 import { loadEntraMappings } from "../readiness/entra-mapping.js";
 import { readBisView, type BisRead } from "../readiness/bis-view.js";
 import { decide, prepare, type Prepared, type Prediction } from "../readiness/first-cycle.js";
-import { formatSummary, summarise, toCsv, toHtml, type ReadinessSummary } from "../readiness/readiness-report.js";
+import { formatSummary, summarise, toHtml, writeCsv, type ReadinessSummary } from "../readiness/readiness-report.js";
 import { readTenantExport } from "../readiness/tenant-export.js";
 import { openUserStore } from "../store/open-store.js";
 import { ensureDemoDatabase } from "../store/sql/demo-database.js";
@@ -52,7 +52,8 @@ export async function readiness(config: BridgeConfig, mapping: CompiledMapping, 
   const predictions = prepared.map((p) => decide(mapping, p, bis));
   const summary = summarise(predictions, bis.untouched.length, [...tenant.ignored]);
   if (options.out) {
-    writeFileSync(options.out, options.out.toLowerCase().endsWith(".html") ? toHtml(predictions, bis.untouched, summary, new Date()) : toCsv(predictions, bis.untouched));
+    if (options.out.toLowerCase().endsWith(".html")) writeFileSync(options.out, toHtml(predictions, bis.untouched, summary, new Date()));
+    else await writeCsv(options.out, predictions, bis.untouched);
   }
   return { predictions, untouched: bis.untouched, summary, format: tenant.format };
 }

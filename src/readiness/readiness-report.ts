@@ -3,6 +3,9 @@
  * CSV for spreadsheets, and one self-contained HTML page a consultant can hand to the customer
  * (summary first, then a table filterable by outcome; no external assets).
  */
+import { createWriteStream } from "node:fs";
+import { once } from "node:events";
+import { finished } from "node:stream/promises";
 import { stringify } from "csv-stringify/sync";
 import type { Outcome, Prediction } from "./first-cycle.js";
 
@@ -93,8 +96,17 @@ const untouchedCells = (u: Untouched): Record<(typeof COLUMNS)[number], string> 
   fix: "",
 });
 
-export function toCsv(predictions: readonly Prediction[], untouched: readonly Untouched[]): string {
-  return stringify([...predictions.map(cells), ...untouched.map(untouchedCells)], { header: true, columns: [...COLUMNS] });
+/** Writes the CSV report a row at a time: 100,000 rows never become one string in memory. */
+export async function writeCsv(file: string, predictions: readonly Prediction[], untouched: readonly Untouched[]): Promise<void> {
+  const out = createWriteStream(file);
+  const write = async (text: string) => {
+    if (!out.write(text)) await once(out, "drain");
+  };
+  await write(stringify([], { header: true, columns: [...COLUMNS] }));
+  for (const p of predictions) await write(stringify([cells(p)], { columns: [...COLUMNS] }));
+  for (const u of untouched) await write(stringify([untouchedCells(u)], { columns: [...COLUMNS] }));
+  out.end();
+  await finished(out);
 }
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
