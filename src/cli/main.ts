@@ -12,7 +12,8 @@ import { checkAgainstDatabase, formatFindings, introspectTable } from "./check.j
 import { entraAttributeRows, formatTable } from "./entra-attributes.js";
 import { formatPreview, preview, previewRequestSchema } from "./preview.js";
 import { formatReplay, loadSequences, replay, REPLAY_DEFAULTS, SHIPPED_SEQUENCES } from "./replay.js";
-import { formatSummary, readiness } from "./readiness.js";
+import { formatSummary } from "../readiness/readiness-report.js";
+import { readiness } from "./readiness.js";
 import { serve } from "./serve.js";
 
 const HELP = `Usage: bis-scim-bridge <command> [--config FILE] [--help]

@@ -9,7 +9,7 @@ import type { CompiledMapping } from "../mapping/compiled-mapping.js";
 import { loadEntraMappings } from "../readiness/entra-mapping.js";
 import { readBisView, type BisRead } from "../readiness/bis-view.js";
 import { decide, prepare, type Prepared, type Prediction } from "../readiness/first-cycle.js";
-import { formatSummary, summarise, toHtml, writeCsv, type ReadinessSummary } from "../readiness/readiness-report.js";
+import { summarise, toHtml, writeCsv, type ReadinessSummary } from "../readiness/readiness-report.js";
 import { readTenantExport } from "../readiness/tenant-export.js";
 import { openUserStore } from "../store/open-store.js";
 import { ensureDemoDatabase } from "../store/sql/demo-database.js";
@@ -57,5 +57,3 @@ export async function readiness(config: BridgeConfig, mapping: CompiledMapping, 
   }
   return { predictions, untouched: bis.untouched, summary, format: tenant.format };
 }
-
-export { formatSummary };

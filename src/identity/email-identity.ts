@@ -16,14 +16,18 @@ import validator from "validator";
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/u;
 const INVISIBLE_ALL = new RegExp(INVISIBLE.source, "gu");
 /** Fullwidth and halfwidth forms (U+FF00-U+FFEF), whose decomposition is the ordinary letter. */
-const WIDE_OR_NARROW = /[\uFF00-\uFFEF]/gu;
+const WIDE_OR_NARROW = /[\uFF00-\uFFEF]/u;
+const WIDE_OR_NARROW_ALL = new RegExp(WIDE_OR_NARROW.source, "gu");
+
+/** A character as Unicode names it: U+200B. */
+const codePoint = (char: string) => `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
 
 /** Why a value cannot be stored as an e-mail; a sentence that follows "userName ". */
 export type EmailProblem = string;
 
 /** The form of a text value that is stored and compared: trimmed, width-mapped, NFC. */
 function cleanText(value: string): string {
-  return value.trim().replace(WIDE_OR_NARROW, (char) => char.normalize("NFKC")).normalize("NFC");
+  return value.trim().replace(WIDE_OR_NARROW_ALL, (char) => char.normalize("NFKC")).normalize("NFC");
 }
 
 /**
@@ -36,8 +40,7 @@ export function cleanEmail(value: string): { readonly email: string } | { readon
   const email = cleanText(value);
   const invisible = INVISIBLE.exec(email);
   if (invisible) {
-    const code = invisible[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
-    return { problem: `must not contain invisible characters (U+${code} at position ${invisible.index + 1}): the same address without it would be another BIS login` };
+    return { problem: `must not contain invisible characters (${codePoint(invisible[0])} at position ${invisible.index + 1}): the same address without it would be another BIS login` };
   }
   if (!validator.isEmail(email, { allow_utf8_local_part: true, require_tld: false, allow_ip_domain: false, allow_display_name: false }) || !email.includes("@")) {
     return { problem: "must be an e-mail address (local-part@domain), as BIS uses it as the login" };
@@ -73,8 +76,8 @@ export function uncleanReason(stored: string): string | undefined {
   const reasons: string[] = [];
   if (stored.trim() !== stored) reasons.push("surrounding white space");
   const invisible = INVISIBLE.exec(stored.trim());
-  if (invisible) reasons.push(`invisible U+${invisible[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`);
-  if (/[\uFF00-\uFFEF]/u.test(stored)) reasons.push("fullwidth letters");
+  if (invisible) reasons.push(`invisible ${codePoint(invisible[0])}`);
+  if (WIDE_OR_NARROW.test(stored)) reasons.push("fullwidth letters");
   if (stored.normalize("NFC") !== stored) reasons.push("not NFC");
   if (reasons.length === 0 && !isCleanEmail(stored)) reasons.push("not an e-mail address");
   return reasons.length > 0 ? reasons.join(", ") : undefined;

@@ -106,7 +106,8 @@ function readField(mapping: CompiledMapping, attribute: MappedAttribute, user: B
   }
 }
 
-function lookupColumn(mapping: CompiledMapping, name: string): string {
+/** The user-table column a lookup of the mapping keeps its key in. */
+export function lookupColumn(mapping: CompiledMapping, name: string): string {
   return mapping.model.lookups.find((l) => l.name === name)!.column;
 }
 

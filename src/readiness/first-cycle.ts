@@ -7,7 +7,7 @@
  */
 import { mappedAttribute, type CompiledMapping } from "../mapping/compiled-mapping.js";
 import { readTarget } from "../mapping/scim-access.js";
-import { describeChanges, toBis } from "../mapping/user-mapper.js";
+import { describeChanges, lookupColumn, toBis } from "../mapping/user-mapper.js";
 import { ScimError } from "../scim/scim-error.js";
 import { URN } from "../scim/schema-urns.js";
 import { parseUserResource } from "../scim/user-resource.js";
@@ -120,7 +120,7 @@ function onlySent(mapping: CompiledMapping, resource: Record<string, unknown>, f
     const value = readTarget(resource, attribute.target);
     if (!attribute.entry.write || value === undefined || value === null) continue;
     const field = attribute.field;
-    const names = field.kind === "column" ? (attribute.entry.columns ?? [field.column]) : field.kind === "lookup" ? [mapping.model.lookups.find((l) => l.name === field.lookup)!.column] : [];
+    const names = field.kind === "column" ? (attribute.entry.columns ?? [field.column]) : field.kind === "lookup" ? [lookupColumn(mapping, field.lookup)] : [];
     for (const name of names) if (name in fields.fields) columns[name] = fields.fields[name]!;
     if (field.kind === "child" && fields.children[field.child]?.[field.type] !== undefined) {
       (children[field.child] ??= {})[field.type] = fields.children[field.child]![field.type]!;

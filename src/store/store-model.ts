@@ -2,6 +2,7 @@
  * What a store needs to know about BIS's tables, compiled from the YAML mapping.
  * Every table and column name the store touches comes from here, never from code.
  */
+import type { MatchColumn } from "./user-store.js";
 
 export interface LookupModel {
   /** Name the mapping gives the lookup, e.g. "department". */
@@ -50,7 +51,7 @@ export interface UserTableModel {
    * Columns no two live users may share (Entra's object id, mapped from externalId): a create or
    * update giving one another user's value is refused, decided under that value's lock.
    */
-  readonly uniqueColumns?: readonly UniqueColumn[];
+  readonly uniqueColumns?: readonly MatchColumn[];
   /**
    * The consultant's own statement for creating the user row (a stored procedure call or any
    * SQL), with :Column named parameters; it must answer a row holding the new key column.
@@ -109,11 +110,4 @@ export interface ReferenceData {
   missingValues(table: string, column: string, values: readonly string[], ignoreCase: boolean): Promise<string[]>;
   /** Up to `limit` distinct non-null values of a column, as text (what BIS keeps there today). */
   distinctValues(table: string, column: string, limit: number): Promise<string[]>;
-}
-
-/** A unique column and how its values compare (SCIM caseExact). */
-export interface UniqueColumn {
-  readonly column: string;
-  readonly ignoreCase: boolean;
-  readonly caseExact?: boolean;
 }

@@ -8,7 +8,7 @@ import type { UserPage, UserQuery } from "./user-query.js";
 export type DuplicatePolicy = "conflict" | "adopt";
 export type DeleteMode = "soft" | "hard";
 
-/** A column a create is matched on (besides the e-mail), in precedence order. */
+/** A column a create is matched on (besides the e-mail), or one no two users may share, and how its values compare. */
 export interface MatchColumn {
   readonly column: string;
   /** Compare ignoring case (SCIM caseExact=false). */

@@ -114,7 +114,6 @@ function applyCompare(
   }
 }
 
-/** The key is an integer: a value that is not one matches no user (and must not make SQL fail). */
 /**
  * The column holds this e-mail (or lookup name) by the identity rule, as far as its index can
  * tell: each spelling of the identity that the engine's case folding may not fold itself
@@ -131,6 +130,13 @@ export function sameIdentity(column: string, value: string, dialect: EngineDiale
   return { sql, bindings: [column, ...spellings] };
 }
 
+/** The rows sameIdentity's superset narrows to: those whose `column` holds `value` by the identity rule. */
+export function withSameIdentity<Row extends Record<string, unknown>>(rows: readonly Row[], column: string, value: string): Row[] {
+  const identity = emailIdentity(value);
+  return rows.filter((row) => emailIdentity(String(row[column])) === identity);
+}
+
+/** The key is an integer: a value that is not one matches no user (and must not make SQL fail). */
 function applyKeyCompare(
   builder: Knex.QueryBuilder,
   op: ConditionOperator,

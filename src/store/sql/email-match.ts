@@ -9,7 +9,7 @@
 import type { Knex } from "knex";
 import { emailIdentity } from "../../identity/email-identity.js";
 import type { UserTableModel } from "../store-model.js";
-import { applyCondition, sameIdentity, USER_ALIAS } from "./condition-sql.js";
+import { applyCondition, sameIdentity, USER_ALIAS, withSameIdentity } from "./condition-sql.js";
 import type { EngineDialect } from "./engines/engine-dialect.js";
 import { liveUsers, type Db } from "./user-rows.js";
 
@@ -35,11 +35,10 @@ interface MatchValue {
 
 /** Keys of live users with this mailbox, in key order. */
 export async function liveIdsWithEmail(db: Db, model: UserTableModel, dialect: EngineDialect, email: string): Promise<string[]> {
-  const identity = emailIdentity(email);
   const rows: Record<string, unknown>[] = await liveUsersWithEmail(db, model, dialect, email)
     .select(`${USER_ALIAS}.${model.keyColumn}`, `${USER_ALIAS}.${model.emailColumn}`)
     .orderBy(`${USER_ALIAS}.${model.keyColumn}`);
-  return rows.filter((row) => emailIdentity(String(row[model.emailColumn])) === identity).map((row) => String(row[model.keyColumn]));
+  return withSameIdentity(rows, model.emailColumn, email).map((row) => String(row[model.keyColumn]));
 }
 
 /** Keys of live users whose column equals the value, in key order (the e-mail, or another matching column). */

@@ -2,7 +2,7 @@
 import { cleanName, nameIdentity } from "../../identity/email-identity.js";
 import type { LookupModel } from "../store-model.js";
 import { MissingLookupError } from "../store-errors.js";
-import { sameIdentity } from "./condition-sql.js";
+import { sameIdentity, withSameIdentity } from "./condition-sql.js";
 import type { EngineDialect, WriteSession } from "./engines/engine-dialect.js";
 import { insertReturningKey } from "./inserted-key.js";
 
@@ -33,12 +33,11 @@ export async function lookupKey(
  * normalisation), or undefined when there is none. The name column's index finds the candidates.
  */
 async function existingKey(session: WriteSession, dialect: EngineDialect, lookup: LookupModel, name: string): Promise<unknown> {
-  const identity = nameIdentity(name);
   const named = sameIdentity(lookup.nameColumn, name, dialect);
   const rows: Record<string, unknown>[] = await session.trx(lookup.table)
     .select(lookup.keyColumn, lookup.nameColumn)
     .whereRaw(named.sql, named.bindings)
     .orderBy(lookup.keyColumn);
-  const row = rows.find((candidate) => nameIdentity(String(candidate[lookup.nameColumn])) === identity);
+  const [row] = withSameIdentity(rows, lookup.nameColumn, name);
   return row ? row[lookup.keyColumn] : undefined;
 }

@@ -5,12 +5,12 @@
 import knexFactory, { type Knex } from "knex";
 import { emailIdentity } from "../../identity/email-identity.js";
 import type { BisUser, BisUserFields } from "../bis-user.js";
-import type { UniqueColumn, UserTableModel } from "../store-model.js";
+import type { UserTableModel } from "../store-model.js";
 import { BackendUnavailableError, DuplicateEmailError, StoreError } from "../store-errors.js";
 import type { UserPage, UserQuery } from "../user-query.js";
 import type { CreateResult, DeleteMode, DuplicatePolicy, EmailReport, MatchColumn, PoolStats, UserStore, UserUpdater } from "../user-store.js";
 import { emailReport } from "./email-report.js";
-import { applyCondition, USER_ALIAS } from "./condition-sql.js";
+import { applyCondition, USER_ALIAS, withSameIdentity } from "./condition-sql.js";
 import { childrenAfterSync, deleteChildren, syncChildren } from "./child-rows.js";
 import { emailLockKey, liveIdsWhere, liveIdsWithEmail, liveUsersWithEmail, matchLockKey, userLockKey } from "./email-match.js";
 import { dialectFor } from "./engines/dialects.js";
@@ -55,7 +55,6 @@ class DryRunRollback<T> {
   constructor(readonly result: T) {}
 }
 
-/** A store over its own knex pool, built from the validated config. */
 /** The e-mail of a query that asks for exactly one mailbox (`userName eq "..."`), if it does. */
 function mailboxWanted(query: UserQuery, model: UserTableModel): string | undefined {
   const where = query.where;
@@ -63,6 +62,7 @@ function mailboxWanted(query: UserQuery, model: UserTableModel): string | undefi
   return where.field.kind === "column" && where.field.column === model.emailColumn ? where.value : undefined;
 }
 
+/** A store over its own knex pool, built from the validated config. */
 export function createSqlUserStore(config: SqlStoreConfig, model: UserTableModel, options: Partial<SqlStoreOptions> = {}): SqlUserStore {
   return new SqlUserStore(config, model, undefined, options);
 }
@@ -136,10 +136,9 @@ export class SqlUserStore implements UserStore {
 
   /** The rows of live users with this mailbox, in key order, read in one query. */
   async #rowsWithEmail(email: string): Promise<Record<string, unknown>[]> {
-    const identity = emailIdentity(email);
     const rows: Record<string, unknown>[] = await selectUserColumns(liveUsersWithEmail(this.db, this.model, this.dialect, email), this.model)
       .orderBy(`${USER_ALIAS}.${this.model.keyColumn}`);
-    return rows.filter((row) => emailIdentity(String(row[this.model.emailColumn])) === identity);
+    return withSameIdentity(rows, this.model.emailColumn, email);
   }
 
   create(user: BisUserFields, policy: DuplicatePolicy, matchOn: readonly MatchColumn[] = []): Promise<CreateResult> {
@@ -242,7 +241,7 @@ export class SqlUserStore implements UserStore {
   }
 
   /** The user's values in the columns no two live users may share (externalId's). */
-  #uniqueValues(fields: BisUserFields["fields"]): (UniqueColumn & { readonly value: string })[] {
+  #uniqueValues(fields: BisUserFields["fields"]): (MatchColumn & { readonly value: string })[] {
     return (this.model.uniqueColumns ?? []).flatMap((unique) => {
       const value = fields[unique.column];
       return typeof value === "string" && value !== "" ? [{ ...unique, value }] : [];
@@ -250,7 +249,7 @@ export class SqlUserStore implements UserStore {
   }
 
   /** Refuses values another live user than `self` already holds (409 naming it), under their locks. */
-  async #refuseTaken(ctx: WriteContext, values: readonly (UniqueColumn & { readonly value: string })[], self?: string): Promise<void> {
+  async #refuseTaken(ctx: WriteContext, values: readonly (MatchColumn & { readonly value: string })[], self?: string): Promise<void> {
     for (const unique of values) {
       const holders = (await liveIdsWhere(ctx.session.trx, this.model, this.dialect, unique)).filter((id) => id !== self);
       if (holders.length > 0) throw new DuplicateEmailError(unique.value, holders, unique.column);
