@@ -21,6 +21,8 @@ import { configuredJobs } from "./jobs/schedules.js";
 import { createMetrics, type BridgeMetrics } from "./ops/metrics.js";
 import { withoutText } from "./ops/pii-mask.js";
 import { createRecentOperations } from "./ops/recent-operations.js";
+import { createUnknownValues } from "./ops/unknown-values.js";
+import { createProvisioningHealth } from "./ops/provisioning-health.js";
 import { ensureDemoDatabase } from "./store/sql/demo-database.js";
 import { openUserStore } from "./store/open-store.js";
 import { RestUserStore } from "./store/rest/rest-user-store.js";
@@ -108,6 +110,9 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     logger.info("bearer tokens reloaded", { names: next.map((t) => t.name) });
     return true;
   };
+  const unknownValues = createUnknownValues(logger, metrics);
+  const health = createProvisioningHealth(config.health);
+  metrics.healthSource = () => health.report(new Date(), probe.last?.up);
   const app = createApp({
     server: config.server,
     get auth() {
@@ -123,8 +128,9 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     logger,
     metrics,
     audit,
+    unknownValues,
     probe,
-    status: { probe, recent: createRecentOperations(), jobs: () => jobs, jobRuns: () => scheduler.history, reconciliation },
+    status: { probe, recent: createRecentOperations(), jobs: () => jobs, jobRuns: () => scheduler.history, reconciliation, unknownValues, health, maskFields: config.log.maskFields },
   });
 
   const server = createServer(config.server.tls, app);

@@ -8,7 +8,10 @@ import type { BridgeConfig } from "../config/config-schema.js";
 import type { CompiledMapping } from "../mapping/compiled-mapping.js";
 import { loadEntraMappings } from "../readiness/entra-mapping.js";
 import { readBisView, type BisRead } from "../readiness/bis-view.js";
-import { decide, prepare, type Prepared, type Prediction } from "../readiness/first-cycle.js";
+import { decide, prepare, tallyUnknownNames, type Prepared, type Prediction } from "../readiness/first-cycle.js";
+import { nameIdentity } from "../identity/email-identity.js";
+import { readDistinctValues } from "../store/sql/reference-data.js";
+import { SqlUserStore } from "../store/sql/sql-user-store.js";
 import { summarise, toHtml, writeCsv, type ReadinessSummary } from "../readiness/readiness-report.js";
 import { readTenantExport } from "../readiness/tenant-export.js";
 import { openUserStore } from "../store/open-store.js";
@@ -45,15 +48,29 @@ export async function readiness(config: BridgeConfig, mapping: CompiledMapping, 
   const store = openUserStore(config.store, mapping.model, mapping.api, { dryRun: true });
   let bis: BisRead;
   try {
-    bis = await readBisView(store, mapping, wanted, options.onProgress);
+    bis = { ...(await readBisView(store, mapping, wanted, options.onProgress)), lookupNames: await readLookupNames(store, mapping) };
   } finally {
     await store.close();
   }
   const predictions = prepared.map((p) => decide(mapping, p, bis));
-  const summary = summarise(predictions, bis.untouched.length, [...tenant.ignored]);
+  const summary = summarise(predictions, bis.untouched.length, [...tenant.ignored], tallyUnknownNames(mapping, prepared, bis));
   if (options.out) {
     if (options.out.toLowerCase().endsWith(".html")) writeFileSync(options.out, toHtml(predictions, bis.untouched, summary, new Date()));
     else await writeCsv(options.out, predictions, bis.untouched);
   }
   return { predictions, untouched: bis.untouched, summary, format: tenant.format };
+}
+
+/** Most names a lookup table is read for: sites and departments number hundreds, not millions. */
+const MAX_LOOKUP_NAMES = 1_000_000;
+
+/** The names each lookup table holds, by the identity rule (the SQL stores' lookups; an API has none). */
+async function readLookupNames(store: unknown, mapping: CompiledMapping): Promise<Map<string, Set<string>>> {
+  const names = new Map<string, Set<string>>();
+  if (!(store instanceof SqlUserStore)) return names;
+  for (const lookup of mapping.model.lookups) {
+    const values = await readDistinctValues(store.db, lookup.table, lookup.nameColumn, MAX_LOOKUP_NAMES);
+    names.set(lookup.name, new Set(values.map(nameIdentity)));
+  }
+  return names;
 }

@@ -113,6 +113,18 @@ export const jobsConfigSchema = z.strictObject({
   jitterSeconds: z.coerce.number().int().min(0).default(0),
 });
 
+/** How the status page and metrics judge provisioning health as Entra will (docs/operations.md). */
+export const healthConfigSchema = z.strictObject({
+  /** Minutes without a SCIM request after which the next one starts a new cycle (besides Entra's probe). */
+  quietMinutes: z.coerce.number().int().min(1).default(10),
+  /** The rolling window of the failure counts and the hourly chart. */
+  windowHours: z.coerce.number().int().min(1).max(168).default(24),
+  /** Events a cycle needs before its share of failures decides the state. */
+  minEvents: z.coerce.number().int().min(1).default(10),
+  /** Cycles a user must be refused in (without a success since) to count as in escrow. */
+  escrowCycles: z.coerce.number().int().min(2).default(2),
+});
+
 export const configSchema = z.strictObject({
   server: serverConfigSchema.default(serverConfigSchema.parse({})),
   auth: authConfigSchema.default(authConfigSchema.parse({})),
@@ -120,6 +132,7 @@ export const configSchema = z.strictObject({
   log: logConfigSchema.default(logConfigSchema.parse({})),
   audit: auditConfigSchema.default(auditConfigSchema.parse({})),
   jobs: jobsConfigSchema.default(jobsConfigSchema.parse({})),
+  health: healthConfigSchema.default(healthConfigSchema.parse({})),
   /** The YAML mapping file, relative to the config file. */
   mapping: z.string().min(1),
   /** Reload the mapping when its file changes (SIGHUP reloads it too); a bad one is refused. */

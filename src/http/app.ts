@@ -5,6 +5,7 @@ import helmet from "helmet";
 import type { AuthConfig, ScimConfig, ServerConfig } from "../config/config-schema.js";
 import type { CompiledMapping } from "../mapping/compiled-mapping.js";
 import type { AuditTrail } from "../ops/audit-trail.js";
+import { createUnknownValues, type UnknownValues } from "../ops/unknown-values.js";
 import type { Logger } from "../ops/logger.js";
 import type { BridgeMetrics } from "../ops/metrics.js";
 import { ScimError } from "../scim/scim-error.js";
@@ -30,6 +31,8 @@ export interface AppDeps {
   readonly logger: Logger;
   readonly metrics: BridgeMetrics;
   readonly audit: AuditTrail;
+  /** Where the lookup names BIS does not know are kept (the status page reads it); absent: the app keeps its own. */
+  readonly unknownValues?: UnknownValues;
   /** The scheduled backend probe; /readyz answers from its last result while fresh. */
   readonly probe?: BackendProbe;
   /** What GET /status shows; without it there is no status page. */
@@ -47,7 +50,7 @@ export function createApp(deps: AppDeps): express.Express {
     (deps.server.publicUrl ?? `${req.protocol}://${req.get("host")}${deps.server.basePath}`).replace(/\/$/, "");
 
   app.use(helmet());
-  app.use(requestLog(deps.logger, deps.metrics, deps.status?.recent));
+  app.use(requestLog(deps.logger, deps.metrics, { recent: deps.status?.recent, health: deps.status?.health }));
   app.use(healthRoutes({ ping: () => deps.store.ping() }, deps.metrics, deps.probe));
 
   const scim = express.Router();
@@ -85,6 +88,7 @@ export function createApp(deps: AppDeps): express.Express {
       logger: deps.logger,
       metrics: deps.metrics,
       audit: deps.audit,
+      unknownValues: deps.unknownValues ?? createUnknownValues(deps.logger, deps.metrics),
       baseUrl,
     }),
   );

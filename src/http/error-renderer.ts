@@ -10,6 +10,8 @@ import type { Logger } from "../ops/logger.js";
 import { sendScim } from "./scim-response.js";
 
 export function renderScimError(res: Response, error: ScimError): void {
+  // For the request log's health record: which rule the request broke.
+  res.locals.scimError = { scimType: error.scimType, detail: error.detail };
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
   sendScim(res, error.status, {
     schemas: [URN.error],

@@ -6,13 +6,18 @@ import { randomUUID } from "node:crypto";
 import type { RequestHandler } from "express";
 import type { Logger } from "../ops/logger.js";
 import type { BridgeMetrics } from "../ops/metrics.js";
+import type { ProvisioningHealth } from "../ops/provisioning-health.js";
 import type { RecentOperations } from "../ops/recent-operations.js";
 
 /** The status page's operation for a SCIM request refused before it became one. */
 export const REFUSED_ON_ARRIVAL = "refused on arrival";
 
-/** `recent` (the status page's list) receives every SCIM request, without personal data. */
-export function requestLog(logger: Logger, metrics: BridgeMetrics, recent?: RecentOperations): RequestHandler {
+/**
+ * `recent` (the status page's list) receives every SCIM request, without personal data; `health`
+ * every SCIM request's outcome, with the user it named and the rule it broke (kept in memory).
+ */
+export function requestLog(logger: Logger, metrics: BridgeMetrics, sinks: { readonly recent?: RecentOperations; readonly health?: ProvisioningHealth } = {}): RequestHandler {
+  const { recent, health } = sinks;
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     // The path only: query strings carry filter values (e-mails), which are personal data.
@@ -37,6 +42,15 @@ export function requestLog(logger: Logger, metrics: BridgeMetrics, recent?: Rece
         bisId: res.locals.bisId,
       });
       if (res.locals.scimOperation || res.locals.scimRequest) {
+        health?.record({
+          at: new Date(),
+          operation: res.locals.scimOperation,
+          status: res.statusCode,
+          probe: res.locals.entraProbe === true,
+          userName: typeof res.locals.userName === "string" ? res.locals.userName : undefined,
+          bisId: res.locals.bisId ?? (req.method !== "POST" ? idInPath(path) : undefined),
+          ...res.locals.scimError,
+        });
         recent?.add({
           at: new Date(),
           method: req.method,
@@ -51,4 +65,18 @@ export function requestLog(logger: Logger, metrics: BridgeMetrics, recent?: Rece
     });
     next();
   };
+}
+
+/** The id of /Users/{id}: the request log runs before the router has parsed it. */
+function idInPath(path: string): string | undefined {
+  const match = path.match(/\/Users\/([^/]+)$/);
+  return match ? decodeURIComponentSafe(match[1]!) : undefined;
+}
+
+function decodeURIComponentSafe(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
 }

@@ -7,11 +7,13 @@ import type { CompiledMapping } from "../mapping/compiled-mapping.js";
 import { translateStoreError } from "../mapping/error-translation.js";
 import { mapFilter } from "../mapping/filter-mapper.js";
 import { emailIdentity } from "../identity/email-identity.js";
-import { deactivated, describeChanges, refuseSelfReference, toBis, toScim } from "../mapping/user-mapper.js";
+import { deactivated, describeChanges, lookupNamesSent, refuseSelfReference, toBis, toScim } from "../mapping/user-mapper.js";
 import type { AuditEntry, AuditTrail } from "../ops/audit-trail.js";
 import type { Logger } from "../ops/logger.js";
 import type { BridgeMetrics } from "../ops/metrics.js";
+import type { UnknownValues } from "../ops/unknown-values.js";
 import { listResponse } from "../scim/discovery-documents.js";
+import { isEntraProbe } from "../scim/filter-ast.js";
 import { parseAttributeNames, parseListRequest } from "../scim/list-request.js";
 import { applyPatch } from "../scim/patch-apply.js";
 import { parsePatchRequest } from "../scim/patch-request.js";
@@ -31,6 +33,7 @@ export interface UserRoutesDeps {
   readonly logger: Logger;
   readonly metrics: BridgeMetrics;
   readonly audit: AuditTrail;
+  readonly unknownValues: UnknownValues;
   readonly baseUrl: (req: Request) => string;
 }
 
@@ -77,6 +80,7 @@ export function userRoutes(deps: UserRoutesDeps): Router {
     warnOfDuplicates(logger, page.users, deps.mapping.model.emailColumn, res.locals.requestId);
     const resources = page.users.map((user) => projectResource(render(req, user), list.attributes, list.excludedAttributes));
     res.locals.scimOperation = list.filter ? "query" : "list";
+    res.locals.entraProbe = isEntraProbe(list.filter) && page.users.length === 0;
     sendScim(res, 200, listResponse(resources, page.total, list.startIndex));
   });
 
@@ -109,9 +113,11 @@ export function userRoutes(deps: UserRoutesDeps): Router {
   router.post(
     "/",
     audited("create", async (req, res) => {
+      nameTheUser(res, req.body);
       const fields = toBis(deps.mapping, parseUserResource(req.body));
       const result = await call(() => deps.store.create(fields, deps.mapping.duplicates, deps.mapping.matchOn), res.locals.requestId);
       if (result.adopted) res.locals.scimOperation = "adopt";
+      deps.unknownValues.record(lookupNamesSent(deps.mapping, fields, result.user), result.user.id, res.locals.requestId);
       sendUser(req, res, 201, result.user);
       // An adopted user's earlier values are not known here; its audit entry lists the values written.
       return { bisId: result.user.id, changes: describeChanges(deps.mapping, undefined, result.user) };
@@ -126,17 +132,20 @@ export function userRoutes(deps: UserRoutesDeps): Router {
     return audited(operation, async (req, res) => {
       const next = prepare(req);
       let before: BisUser | undefined;
+      let written: BisUserFields | undefined;
       const after = await call(
         () =>
           deps.store.update(req.params.id as string, (current) => {
             before = current;
+            res.locals.userName ??= current.fields[deps.mapping.model.emailColumn] ?? undefined;
             const fields = next(current);
             refuseSelfReference(deps.mapping, current.id, fields);
-            return fields;
+            return (written = fields);
           }),
         res.locals.requestId,
       );
       if (!after) throw notFound(req.params.id as string);
+      deps.unknownValues.record(lookupNamesSent(deps.mapping, written!, after), after.id, res.locals.requestId);
       sendUser(req, res, 200, after);
       return { changes: describeChanges(deps.mapping, before, after) };
     });
@@ -145,6 +154,7 @@ export function userRoutes(deps: UserRoutesDeps): Router {
   router.put(
     "/:id",
     replaceOrPatch("replace", (req) => {
+      nameTheUser(req.res!, req.body);
       const fields = toBis(deps.mapping, parseUserResource(req.body));
       return () => fields;
     }),
@@ -179,6 +189,12 @@ export function userRoutes(deps: UserRoutesDeps): Router {
   );
 
   return router;
+}
+
+/** The userName a request's body names, for the health record of its outcome (the status page's failing users). */
+function nameTheUser(res: Response, body: unknown): void {
+  const userName = (body as { userName?: unknown } | undefined)?.userName;
+  if (typeof userName === "string") res.locals.userName = userName;
 }
 
 /** BIS has no unique e-mail, so legacy data may hold one mailbox several times: answer them all, and say so. */

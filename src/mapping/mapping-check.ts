@@ -58,7 +58,15 @@ export function checkMapping(mapping: CompiledMapping, tables: readonly TableInf
   }
   findings.push(...checkDeletedFlag(model, requireColumn(users, model.table, model.deletedColumn, "user.deleted")));
   for (const lookup of model.lookups) {
-    requireColumn(users, model.table, lookup.column, `lookups.${lookup.name}.column`);
+    const userColumn = requireColumn(users, model.table, lookup.column, `lookups.${lookup.name}.column`);
+    if (lookup.onMissing === "empty" && userColumn && !userColumn.nullable) {
+      findings.push({
+        level: "error",
+        subject: `lookups.${lookup.name}.missing`,
+        message: `missing: empty leaves ${model.table}.${userColumn.name} empty for an unknown ${lookup.name}, but the column is NOT NULL: every such user would fail in the database`,
+        fix: `allow NULL in ${model.table}.${userColumn.name}, or use missing: create or missing: refuse`,
+      });
+    }
     const lookupTable = table(lookup.table);
     if (!lookupTable) findings.push({ level: "error", subject: `lookups.${lookup.name}.table`, message: `table ${lookup.table} does not exist` });
     requireColumn(lookupTable, lookup.table, lookup.keyColumn, `lookups.${lookup.name}.key`);

@@ -15,7 +15,10 @@ const lookupSchema = z.strictObject({
   table: identifier,
   key: identifier,
   name: identifier.meta({ description: "Column with the name Entra sends (e.g. the department's name)." }),
-  missing: z.enum(["create", "refuse"]).default("refuse").meta({ description: "A name BIS does not know yet: add it to the table, or refuse the request with 400." }),
+  missing: z
+    .enum(["create", "refuse", "empty"])
+    .default("refuse")
+    .meta({ description: "A name BIS does not know yet: add it to the table (create), refuse the request with 400 (refuse), or provision the user with the column left empty and report the name (empty)." }),
 });
 
 const childSchema = z.strictObject({

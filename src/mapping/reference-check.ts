@@ -47,6 +47,14 @@ async function checkLookupTable(lookup: LookupModel, attributes: readonly string
       fix: `fill ${lookup.table}, or set missing: create`,
     });
   }
+  if (names.rows === 0 && lookup.onMissing === "empty") {
+    findings.push({
+      level: "warning",
+      subject,
+      message: `${lookup.table} is empty and the lookup leaves names it does not know empty: every user's ${attributes.join(", ")} would be left empty (and reported)`,
+      fix: `fill ${lookup.table}, or set missing: create`,
+    });
+  }
   for (const duplicate of names.duplicates) {
     findings.push({
       level: "warning",
@@ -58,12 +66,16 @@ async function checkLookupTable(lookup: LookupModel, attributes: readonly string
   return findings;
 }
 
-/** Through a lookup the values are names: a refusing lookup must know them (a creating one adds them). */
+/**
+ * Through a lookup the values are names: a refusing lookup must know them, and so must one that
+ * leaves unknown names empty (else the fixed value is never stored); a creating one adds them.
+ */
 async function checkLookupNames(lookup: LookupModel, values: readonly FixedValue[], data: ReferenceData): Promise<Finding[]> {
-  if (lookup.onMissing !== "refuse") return [];
+  if (lookup.onMissing === "create") return [];
   const missing = await data.missingValues(lookup.table, lookup.nameColumn, distinct(values), true);
+  const outcome = lookup.onMissing === "refuse" ? "refuses names it does not know: writing it would fail with 400" : "leaves names it does not know empty: it would never be stored";
   return unresolved(values, missing, (v) => ({
-    message: `${v.what} "${v.value}" is not a name in ${lookup.table}.${lookup.nameColumn}, and lookup ${lookup.name} refuses names it does not know: writing it would fail with 400`,
+    message: `${v.what} "${v.value}" is not a name in ${lookup.table}.${lookup.nameColumn}, and lookup ${lookup.name} ${outcome}`,
     fix: `add "${v.value}" to ${lookup.table}, or correct the value`,
   }));
 }

@@ -7,6 +7,7 @@ import { ScimError } from "../scim/scim-error.js";
 import { URN, USER_EXTENSIONS } from "../scim/schema-urns.js";
 import type { ScimUserJson } from "../scim/user-resource.js";
 import type { BisUser, BisUserFields, ColumnValue } from "../store/bis-user.js";
+import type { LookupModel } from "../store/store-model.js";
 import type { CompiledMapping, MappedAttribute } from "./compiled-mapping.js";
 import { readTarget, writeTarget } from "./scim-access.js";
 import { decodeValue, encodeValue, joinValues, splitValue, ValueRuleError } from "./value-codec.js";
@@ -145,4 +146,34 @@ export function deactivated(mapping: CompiledMapping, user: BisUser, today: stri
     if (attribute.target.schema === URN.bisUser && attribute.target.attribute === "terminationdate") fields[attribute.field.column] ??= encodeValue(attribute.entry, today);
   }
   return { fields, children: user.children };
+}
+
+/** A name sent for a lookup that leaves unknown names empty, and whether BIS knew it. */
+export interface LookupNameSent {
+  /** The SCIM attribute Entra sent it in, as the mapping names it. */
+  readonly attribute: string;
+  readonly lookup: string;
+  readonly value: string;
+  /** False: BIS does not know the name, and the column was left empty (`missing: empty`). */
+  readonly known: boolean;
+}
+
+/** The lookup names a write sends, with the lookup and the SCIM attribute they came in. */
+export function lookupNamesIn(mapping: CompiledMapping, sent: BisUserFields): { readonly lookup: LookupModel; readonly attribute: string; readonly value: string }[] {
+  return mapping.model.lookups.flatMap((lookup) => {
+    const value = String(sent.fields[lookup.column] ?? "").trim();
+    if (value === "") return [];
+    const attribute = mapping.attributes.find((a) => a.field.kind === "lookup" && a.field.lookup === lookup.name)?.name ?? lookup.name;
+    return [{ lookup, attribute, value }];
+  });
+}
+
+/**
+ * The names `sent` gave lookups with `missing: empty`, each told known when the stored user holds
+ * it: an unknown one was written empty, and the operator must add it to BIS.
+ */
+export function lookupNamesSent(mapping: CompiledMapping, sent: BisUserFields, stored: BisUser): LookupNameSent[] {
+  return lookupNamesIn(mapping, sent)
+    .filter(({ lookup }) => lookup.onMissing === "empty")
+    .map(({ lookup, attribute, value }) => ({ attribute, lookup: lookup.name, value, known: String(stored.fields[lookup.column] ?? "") !== "" }));
 }

@@ -4,6 +4,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { PoolStats } from "../store/user-store.js";
+import type { HealthReport } from "./provisioning-health.js";
 
 export interface BridgeMetrics {
   readonly registry: Registry;
@@ -17,8 +18,12 @@ export interface BridgeMetrics {
   readonly backendUp: Gauge;
   /** The last reconciliation report's counts, by kind of finding. */
   readonly reconciliation: Gauge<"kind">;
+  /** Lookup names BIS does not know, left empty on a user (`missing: empty`), by lookup. */
+  readonly unknownLookupValues: Counter<"lookup">;
   /** Where the pool gauges read from at scrape time (the current store's pool). */
   poolSource?: () => PoolStats | undefined;
+  /** Where the provisioning health gauges read from at scrape time. */
+  healthSource?: () => HealthReport;
 }
 
 export function createMetrics(): BridgeMetrics {
@@ -63,18 +68,37 @@ export function createMetrics(): BridgeMetrics {
       labelNames: ["kind"],
       registers: [registry],
     }),
+    unknownLookupValues: new Counter({
+      name: "bis_bridge_unknown_lookup_values_total",
+      help: "Writes that left a lookup column empty because BIS does not know the name sent (missing: empty), by lookup",
+      labelNames: ["lookup"],
+      registers: [registry],
+    }),
     backendUp: new Gauge({ name: "bis_bridge_backend_up", help: "1 when the last probe reached BIS, else 0", registers: [registry] }),
   };
-  const pool = (name: string, help: string, read: (stats: PoolStats) => number) =>
+  /** A gauge read at scrape time from what `source` holds then (nothing set when it holds nothing). */
+  const sourced = <T>(name: string, help: string, source: () => T | undefined, read: (value: T) => number) =>
     new Gauge({
       name,
       help,
       registers: [registry],
       collect() {
-        const stats = metrics.poolSource?.();
-        if (stats) this.set(read(stats));
+        const value = source();
+        if (value !== undefined) this.set(read(value));
       },
     });
+  const health = (name: string, help: string, read: (report: HealthReport) => number) => sourced(name, help, () => metrics.healthSource?.(), read);
+  health("bis_bridge_provisioning_state", "Provisioning health as Entra will judge it: 0 healthy, 1 at risk, 2 quarantine likely", (r) => ["healthy", "at risk", "quarantine likely"].indexOf(r.state));
+  health("bis_bridge_provisioning_events", "Entra's events (writes and failed reads of one user) in the health window", (r) => r.window.events);
+  health("bis_bridge_provisioning_failures", "Failed events in the health window", (r) => r.window.failures);
+  health("bis_bridge_provisioning_failure_ratio", "Share of events failed in the health window (Entra quarantines past 0.4)", (r) => r.window.share);
+  health("bis_bridge_provisioning_cycle_failure_ratio", "Share of events failed in the latest Entra cycle with events", (r) => {
+    const latest = r.cycles.find((c) => c.events > 0);
+    return latest ? latest.failures / latest.events : 0;
+  });
+  health("bis_bridge_provisioning_escrow_users", "Users refused in several cycles without a success since (Entra's escrow)", (r) => r.escrow.length);
+  health("bis_bridge_provisioning_failing_users", "Users whose last write failed", (r) => r.groups.reduce((n, g) => n + g.users.length, 0));
+  const pool = (name: string, help: string, read: (stats: PoolStats) => number) => sourced(name, help, () => metrics.poolSource?.(), read);
   pool("bis_bridge_pool_connections_used", "Database connections in use", (s) => s.used);
   pool("bis_bridge_pool_connections_free", "Idle database connections in the pool", (s) => s.free);
   pool("bis_bridge_pool_pending_acquires", "Requests waiting for a database connection", (s) => s.pending);

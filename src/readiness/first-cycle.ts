@@ -6,13 +6,17 @@
  * read of what BIS holds (BisView).
  */
 import { mappedAttribute, type CompiledMapping } from "../mapping/compiled-mapping.js";
+import { fixFor } from "../mapping/error-advice.js";
+import { translateStoreError } from "../mapping/error-translation.js";
 import { readTarget } from "../mapping/scim-access.js";
-import { describeChanges, lookupColumn, toBis } from "../mapping/user-mapper.js";
+import { describeChanges, lookupColumn, lookupNamesIn, toBis } from "../mapping/user-mapper.js";
 import { ScimError } from "../scim/scim-error.js";
 import { URN } from "../scim/schema-urns.js";
 import { parseUserResource } from "../scim/user-resource.js";
 import type { BisUser, BisUserFields } from "../store/bis-user.js";
-import { cleanEmail, emailIdentity } from "../identity/email-identity.js";
+import { cleanEmail, emailIdentity, nameIdentity } from "../identity/email-identity.js";
+import { MissingLookupError } from "../store/store-errors.js";
+import type { LookupModel } from "../store/store-model.js";
 import { scimUserFor, type AttributeMapping } from "./entra-mapping.js";
 import type { TenantUser } from "./tenant-export.js";
 
@@ -59,7 +63,7 @@ export function prepare(deps: CycleDeps, tenantUser: TenantUser): Prepared {
     // A refused user with a valid userName still meets its BIS user: Entra matches it, then its PATCH fails.
     const cleaned = typeof body.userName === "string" ? cleanEmail(body.userName) : undefined;
     const mailbox = cleaned && "email" in cleaned ? emailIdentity(cleaned.email) : undefined;
-    return { user, refused: { user, outcome: "refused", bisIds: [], changes: [], reason, fix: fixFor(error.detail) }, ...(mailbox && { mailbox }) };
+    return { user, refused: { user, outcome: "refused", bisIds: [], changes: [], reason, fix: fixFor(error.detail, error.status) }, ...(mailbox && { mailbox }) };
   }
 }
 
@@ -67,6 +71,23 @@ export function prepare(deps: CycleDeps, tenantUser: TenantUser): Prepared {
 export interface BisView {
   readonly byMailbox: ReadonlyMap<string, readonly BisUser[]>;
   readonly byObjectId: ReadonlyMap<string, BisUser>;
+  /** Per lookup (by the mapping's name), the identities of the names its table holds; a lookup not here is not checked. */
+  readonly lookupNames?: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+/** A name a tenant user sends for a lookup that BIS's table does not hold. */
+export interface UnknownName {
+  readonly lookup: LookupModel;
+  readonly attribute: string;
+  readonly value: string;
+}
+
+/** The lookup names in `sent` that BIS does not hold, by the identity rule the bridge's lookups use. */
+export function unknownNames(mapping: CompiledMapping, sent: BisUserFields, bis: BisView): UnknownName[] {
+  return lookupNamesIn(mapping, sent).filter(({ lookup, value }) => {
+    const known = bis.lookupNames?.get(lookup.name);
+    return known !== undefined && !known.has(nameIdentity(value));
+  });
 }
 
 /** Entra's first cycle for one prepared user, decided against what BIS holds. */
@@ -77,6 +98,27 @@ export function decide(mapping: CompiledMapping, prepared: Prepared, bis: BisVie
   }
   const { user, userName } = prepared;
   const matched = bis.byMailbox.get(prepared.mailbox) ?? [];
+  const unknown = unknownNames(mapping, prepared.sent, bis);
+  const refusing = unknown.find((u) => u.lookup.onMissing === "refuse");
+  if (refusing) {
+    // The words Entra's 400 would carry, from the bridge's own translation of the store's refusal.
+    const error = translateStoreError(mapping, new MissingLookupError(refusing.lookup.name, refusing.value)) as ScimError;
+    return {
+      user,
+      outcome: "refused",
+      bisIds: matched.map((u) => u.id),
+      changes: [],
+      reason: `${error.status} ${error.scimType}: ${error.detail}`,
+      fix: `add "${refusing.value}" to ${refusing.lookup.table} in BIS (or correct it in Entra), or set the lookup's missing: to empty or create`,
+    };
+  }
+  const leftEmpty = unknown.filter((u) => u.lookup.onMissing === "empty");
+  // An unknown name of a `missing: empty` lookup is stored as nothing: predict that, not the name.
+  const sent = leftEmpty.length === 0 ? prepared.sent : { ...prepared.sent, fields: { ...prepared.sent.fields, ...Object.fromEntries(leftEmpty.map((u) => [u.lookup.column, null])) } };
+  const note = leftEmpty.length === 0 ? {} : {
+    reason: leftEmpty.map((u) => `${u.attribute}: "${u.value}" is not a name BIS knows: provisioned with it left empty (missing: empty)`).join("; "),
+    fix: leftEmpty.map((u) => `add "${u.value}" to ${u.lookup.table} in BIS before the first cycle (or correct it in Entra)`).join("; "),
+  };
   if (matched.length > 1) {
     return {
       user,
@@ -100,10 +142,34 @@ export function decide(mapping: CompiledMapping, prepared: Prepared, bis: BisVie
       fix: `check whether BIS user ${holder.id} is this person under an old e-mail: then correct its e-mail in BIS; else clear its ${attribute}`,
     };
   }
-  if (!self) return { user, outcome: "create", bisIds: [], changes: [] };
+  if (!self) return { user, outcome: "create", bisIds: [], changes: [], ...note };
   // Entra's PATCH carries the attributes its mappings give a value; the others stay as BIS has them.
-  const after: BisUser = { ...self, fields: { ...self.fields, ...prepared.sent.fields }, children: mergeChildren(self.children, prepared.sent.children) };
-  return { user, outcome: "match", bisIds: [self.id], changes: describeChanges(mapping, self, after) };
+  const after: BisUser = { ...self, fields: { ...self.fields, ...sent.fields }, children: mergeChildren(self.children, sent.children) };
+  return { user, outcome: "match", bisIds: [self.id], changes: describeChanges(mapping, self, after), ...note };
+}
+
+/** A name BIS does not know, with how many tenant users send it and what the lookup does with it. */
+export interface UnknownNameTally {
+  readonly attribute: string;
+  readonly table: string;
+  readonly value: string;
+  readonly users: number;
+  readonly missing: LookupModel["onMissing"];
+}
+
+/** The unknown lookup names the tenant's users send, most users first (one name however it is written). */
+export function tallyUnknownNames(mapping: CompiledMapping, prepared: Iterable<Prepared>, bis: BisView): UnknownNameTally[] {
+  const tally = new Map<string, { attribute: string; table: string; value: string; users: number; missing: LookupModel["onMissing"] }>();
+  for (const p of prepared) {
+    if (p.refused) continue;
+    for (const u of unknownNames(mapping, p.sent, bis)) {
+      const key = `${u.lookup.name}\u0000${nameIdentity(u.value)}`;
+      const entry = tally.get(key) ?? { attribute: u.attribute, table: u.lookup.table, value: u.value, users: 0, missing: u.lookup.onMissing };
+      entry.users += 1;
+      tally.set(key, entry);
+    }
+  }
+  return [...tally.values()].sort((a, b) => b.users - a.users || a.value.localeCompare(b.value));
 }
 
 /** The column Entra's object id is kept in (externalId's), when the mapping has one. */
@@ -133,17 +199,4 @@ function mergeChildren(current: BisUser["children"], sent: BisUserFields["childr
   const merged: Record<string, Record<string, string>> = {};
   for (const name of new Set([...Object.keys(current), ...Object.keys(sent)])) merged[name] = { ...current[name], ...sent[name] };
   return merged;
-}
-
-/** The fix for the refusals a tenant's data commonly meets, in words an admin acts on. */
-function fixFor(detail: string): string {
-  const fixes: string[] = [];
-  if (/country/.test(detail)) fixes.push("map country with a Switch() to ISO 3166 codes in Entra's attribute mappings (or fill the user's country with a code)");
-  if (/is required by BIS/.test(detail)) {
-    const missing = [...detail.matchAll(/(\S+) is required by BIS/g)].map((m) => m[1]);
-    fixes.push(`fill ${missing.join(", ")} for this user in Entra, or give the attribute a default in Entra's mappings`);
-  }
-  if (/^userName: /.test(detail) || /userName: must/.test(detail)) fixes.push("give the user a userPrincipalName that is an e-mail address BIS can use as the login");
-  if (/longer than|at most/.test(detail)) fixes.push("shorten the value in Entra, or truncate it with an expression in Entra's mappings");
-  return fixes.length > 0 ? fixes.join("; ") : "correct the value in Entra (the detail names the attribute and the rule)";
 }

@@ -7,7 +7,8 @@ import { createWriteStream } from "node:fs";
 import { once } from "node:events";
 import { finished } from "node:stream/promises";
 import { stringify } from "csv-stringify/sync";
-import type { Outcome, Prediction } from "./first-cycle.js";
+import { reasonClass } from "../mapping/error-advice.js";
+import type { Outcome, Prediction, UnknownNameTally } from "./first-cycle.js";
 
 export const OUTCOMES: readonly Outcome[] = ["match", "create", "ambiguous", "refused", "conflict"];
 
@@ -27,29 +28,27 @@ export interface ReadinessSummary {
   /** The commonest reasons for refused, ambiguous and conflict, with how many users each. */
   readonly reasons: readonly { readonly reason: string; readonly users: number }[];
   readonly ignoredColumns: readonly string[];
+  /** Lookup names (sites, departments) the tenant sends that BIS does not hold, and what happens to each. */
+  readonly unknownNames: readonly UnknownNameTally[];
 }
 
-export function summarise(predictions: readonly Prediction[], untouched: number, ignoredColumns: readonly string[]): ReadinessSummary {
+/** What the first cycle does with a name BIS does not hold, by the lookup's `missing:` policy. */
+export const UNKNOWN_NAME_OUTCOME: Record<UnknownNameTally["missing"], string> = {
+  create: "added to the table by the first user's write",
+  refuse: "its users are refused (400) until it is added",
+  empty: "its users are provisioned with it left empty until it is added",
+};
+
+export function summarise(predictions: readonly Prediction[], untouched: number, ignoredColumns: readonly string[], unknownNames: readonly UnknownNameTally[] = []): ReadinessSummary {
   const counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
   const reasons = new Map<string, number>();
   for (const p of predictions) {
     counts[p.outcome]++;
-    if (p.reason) reasons.set(reasonClass(p.reason), (reasons.get(reasonClass(p.reason)) ?? 0) + 1);
+    // A match or create carries a note (a name left empty), listed with the unknown names instead.
+    if (p.reason && p.outcome !== "match" && p.outcome !== "create") reasons.set(reasonClass(p.reason), (reasons.get(reasonClass(p.reason)) ?? 0) + 1);
   }
   const top = [...reasons.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([reason, users]) => ({ reason, users }));
-  return { total: predictions.length, untouched, counts, reasons: top, ignoredColumns };
-}
-
-/** A reason without the user's own values, so users refused for one rule count as one reason. */
-function reasonClass(reason: string): string {
-  // Values are quoted after the attribute; an element filter's type (addresses[type eq "work"]) stays.
-  const types: string[] = [];
-  return reason
-    .replace(/\[type eq "[^"]*"\]/g, (filter) => `\u0000${types.push(filter) - 1}\u0000`)
-    .replace(/"[^"]*"/g, '"…"')
-    .replace(/\u0000(\d+)\u0000/g, (_, i: string) => types[Number(i)]!)
-    .replace(/BIS users? [\d, ]+/g, "BIS user … ")
-    .replace(/mailbox [^\s:]+/g, "mailbox …");
+  return { total: predictions.length, untouched, counts, reasons: top, ignoredColumns, unknownNames };
 }
 
 export function formatSummary(summary: ReadinessSummary): string {
@@ -59,6 +58,11 @@ export function formatSummary(summary: ReadinessSummary): string {
   if (summary.reasons.length > 0) {
     lines.push("", "Commonest reasons:");
     for (const r of summary.reasons) lines.push(`  ${String(r.users).padStart(7)}  ${r.reason}`);
+  }
+  if (summary.unknownNames.length > 0) {
+    lines.push("", "Names BIS does not know (add them to BIS before the first cycle, or correct them in Entra):");
+    for (const u of summary.unknownNames.slice(0, 10)) lines.push(`  ${String(u.users).padStart(7)}  ${u.table}: "${u.value}" (${u.attribute}): ${UNKNOWN_NAME_OUTCOME[u.missing]}`);
+    if (summary.unknownNames.length > 10) lines.push(`  ... and ${summary.unknownNames.length - 10} more (see the HTML report)`);
   }
   if (summary.ignoredColumns.length > 0) lines.push("", `Columns not read: ${summary.ignoredColumns.join(", ")}`);
   const blocking = summary.counts.refused + summary.counts.ambiguous;
@@ -119,6 +123,9 @@ export function toHtml(predictions: readonly Prediction[], untouched: readonly U
     `<tr><th scope="row">untouched</th><td>${summary.untouched}</td><td>BIS users no tenant user matches: left as they are</td></tr>`,
   ].join("\n");
   const reasons = summary.reasons.map((r) => `<li>${r.users} users: ${escapeHtml(r.reason)}</li>`).join("\n");
+  const unknown = summary.unknownNames
+    .map((u) => `<tr><td>${escapeHtml(u.table)}</td><td>${escapeHtml(u.value)}</td><td>${escapeHtml(u.attribute)}</td><td>${u.users}</td><td>${escapeHtml(UNKNOWN_NAME_OUTCOME[u.missing])}</td></tr>`)
+    .join("\n");
   const options = [...OUTCOMES.map((o) => `<option value="${o}">${o} (${summary.counts[o]})</option>`), `<option value="untouched">untouched BIS users (${summary.untouched})</option>`].join("");
   return `<!doctype html>
 <html lang="en">
@@ -140,6 +147,7 @@ th{background:#f6f8fa}tr[hidden]{display:none}
 ${counts}
 </tbody></table>
 ${reasons ? `<h2>Commonest reasons</h2>\n<ul id="reasons">\n${reasons}\n</ul>` : ""}
+${unknown ? `<h2>Names BIS does not know</h2>\n<p>Add them to BIS before the first cycle, or correct them in Entra.</p>\n<table id="unknown-names"><thead><tr><th scope="col">Table</th><th scope="col">Name sent</th><th scope="col">Attribute</th><th scope="col">Users</th><th scope="col">First cycle</th></tr></thead><tbody>\n${unknown}\n</tbody></table>` : ""}
 <h2>Every user</h2>
 <p><label for="outcome">Show</label> <select id="outcome"><option value="">all (${summary.total + summary.untouched})</option>${options}</select></p>
 <table id="users"><thead><tr>${COLUMNS.map((c) => `<th scope="col">${c}</th>`).join("")}</tr></thead><tbody>

@@ -58,3 +58,21 @@ export interface PatchPath {
   /** Set when a filtered path names a sub-attribute: `emails[type eq "work"].value`. */
   readonly valueSubAttribute?: string;
 }
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Entra's probe at the start of every provisioning cycle (and Test Connection): its matching
+ * attribute, userName for BIS, compared to a random GUID, a user that cannot exist. (An
+ * externalId eq GUID is Entra matching a real object id, not a probe.)
+ */
+export function isEntraProbe(filter: Filter | undefined): boolean {
+  return (
+    filter?.kind === "compare" &&
+    filter.op === "eq" &&
+    filter.path.attribute.toLowerCase() === "username" &&
+    filter.path.subAttribute === undefined &&
+    typeof filter.value === "string" &&
+    GUID.test(filter.value)
+  );
+}

@@ -12,8 +12,11 @@ export interface LookupModel {
   readonly table: string;
   readonly keyColumn: string;
   readonly nameColumn: string;
-  /** What to do when a name is not in the table yet. */
-  readonly onMissing: "create" | "refuse";
+  /**
+   * What to do when a name is not in the table yet: add it, refuse the write, or write the user
+   * with the column empty (the unknown name is then reported by the caller, see unknownLookupValues).
+   */
+  readonly onMissing: "create" | "refuse" | "empty";
 }
 
 export interface ChildModel {

@@ -127,9 +127,18 @@ describeEachEngine("check: lookups and references resolve in the live data", (en
   });
   const referenceFindings = (mappingFile: string) => checkReferences(loadMapping(mappingFile), sqlReferenceData(db.knex, dialectFor(engine)));
 
-  it("an empty lookup that refuses missing names is an error, an empty one that creates them is not", async () => {
-    const findings = await referenceFindings(REFERENCE_MAPPING);
-    expect(findings).toEqual([
+  it("an empty lookup that refuses missing names is an error, one that leaves them empty a warning, one that creates them nothing", async () => {
+    // The reference mapping leaves unknown locations empty: every location would be.
+    expect(await referenceFindings(REFERENCE_MAPPING)).toEqual([
+      expect.objectContaining({
+        level: "warning",
+        subject: "lookups.location",
+        message: "Locations is empty and the lookup leaves names it does not know empty: every user's urn:ietf:params:scim:schemas:extension:BIS:2.0:User:location would be left empty (and reported)",
+        fix: "fill Locations, or set missing: create",
+      }),
+    ]);
+    const refusing = mappingVariant((text) => text.replace("name: LocationName,   missing: empty }", "name: LocationName,   missing: refuse }"));
+    expect(await referenceFindings(refusing)).toEqual([
       expect.objectContaining({
         level: "error",
         subject: "lookups.location",
@@ -138,9 +147,25 @@ describeEachEngine("check: lookups and references resolve in the live data", (en
       }),
     ]);
     const config = path.join(mkdtempSync(path.join(tmpdir(), "check-refs-")), "config.yaml");
-    writeFileSync(config, stringify({ mapping: REFERENCE_MAPPING, store: db.config }));
+    writeFileSync(config, stringify({ mapping: refusing, store: db.config }));
     const run = promisify(execFile)(process.execPath, [path.join(ROOT, "bin/bis-scim-bridge.js"), "check", "--config", config], { cwd: ROOT });
     await expect(run).rejects.toMatchObject({ code: 1, stdout: expect.stringMatching(/ERROR\s+lookups\.location: Locations is empty/) });
+  });
+
+  it("refuses missing: empty on a NOT NULL lookup column, naming the fix", async () => {
+    // This install's Users table as read from the database, with LocationID declared NOT NULL.
+    const tables = (await readDatabaseSchema(db.knex, engine)).map((table) =>
+      table.name !== "Users" ? table : { ...table, columns: table.columns.map((c) => (c.name === "LocationID" ? { ...c, nullable: false } : c)) },
+    );
+    const finding = {
+      level: "error",
+      subject: "lookups.location.missing",
+      message: "missing: empty leaves Users.LocationID empty for an unknown location, but the column is NOT NULL: every such user would fail in the database",
+      fix: "allow NULL in Users.LocationID, or use missing: create or missing: refuse",
+    };
+    expect(checkMapping(loadMapping(REFERENCE_MAPPING), tables, checkOptionsFor(engine))).toContainEqual(finding);
+    const refusing = mappingVariant((text) => text.replace("name: LocationName,   missing: empty }", "name: LocationName,   missing: refuse }"));
+    expect(checkMapping(loadMapping(refusing), tables, checkOptionsFor(engine))).not.toContainEqual(expect.objectContaining({ subject: "lookups.location.missing" }));
   });
 
   it("names lookup rows that share a name ignoring case, and fixed values that name no row", async () => {
@@ -159,7 +184,7 @@ describeEachEngine("check: lookups and references resolve in the live data", (en
     expect(findings).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ level: "warning", subject: "lookups.location", message: `2 rows of Locations are named "calgary" ignoring case (keys ${calgary}, ${upper}): users get the lowest key, ${calgary}` }),
-        expect.objectContaining({ level: "error", subject: expect.stringContaining("BIS:2.0:User:location"), message: expect.stringMatching(/^the value map's "Luna" is not a name in Locations\.LocationName, and lookup location refuses/) }),
+        expect.objectContaining({ level: "error", subject: expect.stringContaining("BIS:2.0:User:location"), message: expect.stringMatching(/^the value map's "Luna" is not a name in Locations\.LocationName, and lookup location leaves names it does not know empty: it would never be stored/) }),
         expect.objectContaining({ level: "error", subject: expect.stringContaining("BIS:2.0:User:location"), message: expect.stringMatching(/^the default "Gotham" is not a name in Locations\.LocationName/) }),
         expect.objectContaining({ level: "error", subject: "constants[0]", message: 'the constant "4711" is not in Departments.DepartmentID, which Users.DepartmentID references: writing it would fail in the database' }),
       ]),

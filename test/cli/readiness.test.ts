@@ -167,6 +167,45 @@ for (const backend of backends) {
       expect(byUser["no.surname@example.com"]!.outcome).toBe("create");
     });
 
+    // The reference REST API takes the location as free text: only the tables have lookups.
+    it.skipIf(backend.name === "rest")("names the sites BIS does not know: left empty (missing: empty) or refused (missing: refuse), the users predicted so", async () => {
+      const mappings = path.join(dir, "entra-location.yaml");
+      writeFileSync(mappings, stringify({ attributes: { "urn:ietf:params:scim:schemas:extension:BIS:2.0:User:location": { source: "officeLocation" }, 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department': { source: "department", values: { Operations: "Plant Operations" } } } }));
+      const leaving = await report(SAMPLE_CSV, "--entra-mappings", mappings);
+      // Ada's office "Toronto HQ" is no BIS location: she still matches, her location predicted empty.
+      expect(leaving.byUser["Ada.Lovelace@example.com"]).toMatchObject({
+        outcome: "match",
+        reason: 'urn:ietf:params:scim:schemas:extension:BIS:2.0:User:location: "Toronto HQ" is not a name BIS knows: provisioned with it left empty (missing: empty)',
+        fix: 'add "Toronto HQ" to Locations in BIS before the first cycle (or correct it in Entra)',
+      });
+      // Her BIS location, Toronto, is replaced by nothing: what the bridge would store.
+      expect(leaving.byUser["Ada.Lovelace@example.com"]!.changes).toContain('urn:ietf:params:scim:schemas:extension:BIS:2.0:User:location: "Toronto" -> (none)');
+      expect(leaving.byUser["new.hire@example.com"]).toMatchObject({ outcome: "create", reason: expect.stringContaining('"Calgary Yard" is not a name BIS knows') });
+      // Known sites, however cased, are no finding.
+      expect(leaving.byUser["grace.hopper@example.com"]!.reason).toBe("");
+      expect(leaving.stdout).toContain("Names BIS does not know");
+      expect(leaving.stdout).toMatch(/1 {2}Locations: "Calgary Yard" \(urn:ietf:params:scim:schemas:extension:BIS:2\.0:User:location\): its users are provisioned with it left empty until it is added/);
+      expect(leaving.stdout).toMatch(/1 {2}Locations: "Toronto HQ" /);
+      expect(leaving.stdout).toMatch(/2 {2}Departments: "Plant Operations" \(urn:ietf:params:scim:schemas:extension:enterprise:2\.0:User:department\): added to the table by the first user's write/);
+
+      const refusing = path.join(dir, "refusing.yaml");
+      writeFileSync(refusing, readFileSync(REFERENCE_MAPPING, "utf8").replace("name: LocationName,   missing: empty }", "name: LocationName,   missing: refuse }"));
+      const strictConfig = path.join(dir, "strict.yaml");
+      writeFileSync(strictConfig, stringify({ mapping: refusing, store: bis.store }));
+      const out = path.join(dir, "strict.csv");
+      const strict = await readiness(strictConfig, "--users", SAMPLE_CSV, "--entra-mappings", mappings, "--out", out);
+      const rows = Object.fromEntries((parse(readFileSync(out), { columns: true }) as Row[]).map((r) => [r.user, r]));
+      expect(strict.code).toBe(1);
+      expect(rows["Ada.Lovelace@example.com"]).toMatchObject({
+        outcome: "refused",
+        bisIds: "1",
+        reason: '400 invalidValue: urn:ietf:params:scim:schemas:extension:BIS:2.0:User:location: "Toronto HQ" is not a known location in BIS, and the mapping does not allow creating it',
+        fix: expect.stringContaining('add "Toronto HQ" to Locations in BIS'),
+      });
+      expect(rows["new.hire@example.com"]!.outcome).toBe("refused");
+      expect(rows["grace.hopper@example.com"]!.outcome).toBe("match");
+    });
+
     it("reports Entra's object id that another BIS user already holds as a conflict", async () => {
       await bis.giveObjectId("5", "6f0b1c2d-0007-4a4a-8a8a-000000000007");
       const { byUser } = await report(SAMPLE_CSV);

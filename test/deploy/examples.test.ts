@@ -45,3 +45,17 @@ describe("deploy/docker-compose.yml", () => {
     expect(Object.keys(compose.secrets).sort()).toEqual(bridge.secrets.slice().sort());
   });
 });
+
+describe("deploy/prometheus/bis-scim-bridge-alerts.yaml", () => {
+  it("alerts only on metrics the bridge exports", async () => {
+    const rules = parse(read("deploy/prometheus/bis-scim-bridge-alerts.yaml")).groups.flatMap((g: { rules: { alert: string; expr: string }[] }) => g.rules);
+    expect(rules.map((r: { alert: string }) => r.alert)).toContain("BisBridgeQuarantineLikely");
+    const { createMetrics } = await import("../../src/ops/metrics.js");
+    const exported = (await createMetrics().registry.getMetricsAsJSON()).map((m) => m.name);
+    for (const rule of rules) {
+      const names = [...rule.expr.matchAll(/\b(bis_bridge_[a-z_]+)\b/g)].map((m) => m[1]);
+      expect(names.length).toBeGreaterThan(0);
+      for (const name of names) expect(exported, `${rule.alert}: ${name}`).toContain(name);
+    }
+  });
+});

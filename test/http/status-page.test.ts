@@ -25,7 +25,10 @@ beforeAll(async () => {
     jobs: { backendProbe: { schedule: "0 0 0 1 1 *" }, terminationDates: { enabled: true, schedule: "0 15 2 * * *" }, reconciliation: { schedule: "0 45 2 * * *" } },
   });
   origin = bridge.scimUrl.replace(/\/scim\/v2$/, "");
+  // Entra's probe opens a cycle; one user is refused for its country name (what to fix).
+  await bridge.request("GET", `/Users?filter=${encodeURIComponent('userName eq "2b1f0c56-5d0e-4a57-9d0e-6c1a2d3e4f50"')}`);
   createdId = (await bridge.request("POST", "/Users", entraUser("status.page@contoso.com"))).body.id;
+  await bridge.request("POST", "/Users", entraUser("refused.country@contoso.com", { addresses: [{ type: "work", region: "AB", country: "Canada" }] }));
   await bridge.request("GET", "/Users/999999"); // an error row
   await bridge.probe.probe();
   await bridge.scheduler.runNow("termination-dates");
@@ -93,12 +96,35 @@ describe.skipIf(chromiumMissing)("the status page in headless Chromium", () => {
       expect(response?.status()).toBe(200);
 
       expect(await page.locator("h1").textContent()).toBe("bis-scim-bridge status");
-      expect(await page.locator("h2").allTextContents()).toEqual(["Backend", "Recent operations", "Recent errors", "Jobs", "Reconciliation"]);
+      // State first, then what to fix, then the details.
+      expect(await page.locator("h2").allTextContents()).toEqual([
+        "Provisioning health",
+        "What to fix",
+        "Requests over the last 24 hours",
+        "Entra's cycles",
+        "Backend",
+        "Recent operations",
+        "Recent errors",
+        "Names BIS does not know",
+        "Jobs",
+        "Reconciliation",
+      ]);
+      // Three events (two creates and a GET of a missing id) are below the 10 a verdict needs.
+      expect(await page.locator("#health-state").textContent()).toBe("Healthy");
+      expect(await page.locator("#error-groups li").allTextContents()).toEqual([
+        expect.stringMatching(/^1 user failing: 400 addresses\[type eq "work"\]\.country "…" is not an ISO 3166-1 .*Fix: map country with a Switch\(\).*refused\.country@contoso\.com$/),
+        expect.stringMatching(/^1 user failing: 404 User … not found.*Fix: BIS no longer holds the user Entra linked .*BIS id 999999$/),
+      ]);
+      // The chart is drawn: a bar for the hour's events and one for its failures, with its numbers in words.
+      expect(await page.locator("#hourly svg rect.events").count()).toBe(1);
+      expect(await page.locator("#hourly svg rect.failures").count()).toBe(1);
+      expect(await page.locator("#hourly-title").textContent()).toMatch(/: 3 events, 2 failed;/);
+      expect(await page.locator("#cycles tbody tr td").allTextContents()).toEqual(["1", expect.stringMatching(/UTC$/), "Entra's probe", expect.stringMatching(/UTC$/), "3", "2", "66.7%"]);
       expect(await page.locator("#backend-state").textContent()).toMatch(/^BIS reachable, checked \d{4}-\d\d-\d\d /);
       // The stylesheet loaded under the CSP: the state is drawn in green.
       expect(await page.locator("#backend-state").evaluate((el) => getComputedStyle(el).color)).toBe("rgb(26, 127, 55)");
 
-      const createRow = page.locator("#operations tbody tr", { hasText: "create" });
+      const createRow = page.locator("#operations tbody tr", { hasText: "create" }).filter({ has: page.locator("td", { hasText: /^201$/ }) });
       expect(await createRow.locator("td").allTextContents()).toEqual([expect.any(String), "POST", "create", "201", createdId, expect.stringMatching(/ ms$/), expect.any(String)]);
       expect(await page.locator("#errors tbody tr", { hasText: "404" }).count()).toBe(1);
 

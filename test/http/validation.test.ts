@@ -61,8 +61,18 @@ describeEachBackend("request validation", (engine) => {
   });
 
   // The reference BIS API takes the location as free text: only the tables have a lookup to refuse from.
-  it.skipIf(engine === "rest")("refuses a location BIS does not know (the mapping forbids creating one), inside the transaction", async () => {
-    await expectRefused(entraUser("loc@contoso.com", { [BIS]: { location: "Atlantis" } }), "invalidValue", `${BIS}:location`, "Atlantis");
+  it.skipIf(engine === "rest")("refuses a location BIS does not know where the mapping says missing: refuse, inside the transaction", async () => {
+    const refusing = await t.startBridge((yaml) => yaml.replace("name: LocationName,   missing: empty }", "name: LocationName,   missing: refuse }"));
+    try {
+      const before = await snapshot();
+      const response = await refusing.request("POST", "/Users", entraUser("loc@contoso.com", { [ENTERPRISE]: { employeeNumber: "L-1", department: "Brand New Dept" }, [BIS]: { location: "Atlantis" } }));
+      expect(response.status).toBe(400);
+      expect(response.body).toMatchObject({ scimType: "invalidValue", detail: expect.stringMatching(/BIS:2\.0:User:location: "Atlantis" is not a known location in BIS/) });
+      // The department the request would have created is gone with the refusal.
+      expect(await snapshot()).toEqual(before);
+    } finally {
+      await refusing.close();
+    }
   });
 
   it("refuses a manager id that is no BIS user", async () => {

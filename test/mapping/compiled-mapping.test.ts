@@ -20,7 +20,7 @@ describe("the reference mapping", () => {
     });
     expect(mapping.model.lookups.map((l) => [l.name, l.table, l.onMissing])).toEqual([
       ["department", "Departments", "create"],
-      ["location", "Locations", "refuse"],
+      ["location", "Locations", "empty"],
     ]);
     expect(mapping.model.children).toEqual([{ name: "phones", table: "UserPhones", parentColumn: "UserID", typeColumn: "PhoneType", valueColumn: "Number" }]);
     expect(mapping.model.columns).toContain("CountryCode");

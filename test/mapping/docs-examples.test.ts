@@ -81,11 +81,14 @@ const PROVISIONED: Record<string, (site: Site) => Promise<void>> = {
     const second = await create("second@contoso.com", { [ENTERPRISE]: { employeeNumber: "E-77" } });
     expect(second).toMatchObject({ status: 409, body: { scimType: "uniqueness" } });
   },
-  async lookups({ db, create }) {
+  async lookups({ db, create, row }) {
     expect((await create("lookup@contoso.com", { [ENTERPRISE]: { employeeNumber: "E-1", department: "Docs Department" } })).status).toBe(201);
     expect(await db.knex("Departments").where("DepartmentName", "Docs Department").first()).toBeDefined();
-    const refused = await create("nowhere@contoso.com", { [BIS]: { location: "Atlantis" } });
-    expect(refused).toMatchObject({ status: 400, body: { scimType: "invalidValue", detail: expect.stringContaining(`${BIS}:location`) } });
+    // missing: empty: the user is provisioned, the unknown site left empty and not added.
+    const unknownSite = await create("nowhere@contoso.com", { [BIS]: { location: "Atlantis" } });
+    expect(unknownSite.status).toBe(201);
+    expect(await row(unknownSite.body.id)).toMatchObject({ Email: "nowhere@contoso.com", LocationID: null });
+    expect(await db.knex("Locations").where("LocationName", "Atlantis").first()).toBeUndefined();
   },
   async children({ db, create }) {
     const created = await create("phones@contoso.com", { phoneNumbers: [{ type: "mobile", value: "+1 403 555 0199" }] });

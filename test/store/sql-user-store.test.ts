@@ -124,6 +124,24 @@ describeEachEngine("SqlUserStore", (engine) => {
     expect(await t.database.knex("Departments").where("DepartmentName", "Brand New Dept")).toHaveLength(0);
   });
 
+  it("with missing: empty writes an unknown location as NULL, adds no row, and replaces a known one", async () => {
+    const leaving = new SqlUserStore(t.database.config, { ...referenceModel, lookups: referenceModel.lookups.map((l) => (l.name === "location" ? { ...l, onMissing: "empty" as const } : l)) });
+    try {
+      const locations = await t.database.knex("Locations").orderBy("LocationID");
+      const { user } = await leaving.create(newUser("unknown.site@example.com", { LocationID: "Atlantis" }), "conflict");
+      expect(user.fields.LocationID).toBeNull();
+      expect(await t.database.knex("Users").where("UserID", Number(user.id)).first("LocationID")).toEqual({ LocationID: null });
+      const moved = await leaving.update(user.id, (current) => ({ ...current, fields: { ...current.fields, LocationID: "toronto" } }));
+      expect(moved!.fields.LocationID).toBe("Toronto");
+      const away = await leaving.update(user.id, (current) => ({ ...current, fields: { ...current.fields, LocationID: "Atlantis" } }));
+      expect(away!.fields.LocationID).toBeNull();
+      expect(await t.database.knex("Users").where("UserID", Number(user.id)).first("LocationID")).toEqual({ LocationID: null });
+      expect(await t.database.knex("Locations").orderBy("LocationID")).toEqual(locations);
+    } finally {
+      await leaving.close();
+    }
+  });
+
   it("clears a lookup with null", async () => {
     const { user } = await t.store.create(newUser("nolookup@example.com", { DepartmentID: null, LocationID: "" }), "conflict");
     expect(user.fields).toMatchObject({ DepartmentID: null, LocationID: null });

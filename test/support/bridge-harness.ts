@@ -58,6 +58,8 @@ export interface TestBridgeOptions {
   readonly jobs?: Record<string, unknown>;
   /** Extra log settings (maskFields). */
   readonly log?: Record<string, unknown>;
+  /** The `health:` config section (defaults otherwise). */
+  readonly health?: Record<string, unknown>;
 }
 
 export async function startTestBridge(options: TestBridgeOptions): Promise<TestBridge> {
@@ -71,6 +73,7 @@ export async function startTestBridge(options: TestBridgeOptions): Promise<TestB
     store: options.store,
     dryRun: options.dryRun,
     jobs: options.jobs,
+    health: options.health,
   });
   const logs = new LogCapture();
   const bridge = await startBridge(config, { logger: createLogger({ level: "debug", format: "json", maskFields: config.log.maskFields, transports: [logs.transport] }) });

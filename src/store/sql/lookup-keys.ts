@@ -7,7 +7,8 @@ import type { EngineDialect, WriteSession } from "./engines/engine-dialect.js";
 import { insertReturningKey } from "./inserted-key.js";
 
 /**
- * The key for `name`, creating the lookup row when the mapping allows it. The row is read
+ * The key for `name`, creating the lookup row when the mapping allows it (null: left empty, as
+ * `missing: empty` asks). The row is read
  * without a lock first, so writers naming an existing department never queue behind each
  * other; only a missing name takes the lock, and is read again under it before the insert,
  * so concurrent writers agree on one new row instead of racing into the unique index.
@@ -21,6 +22,7 @@ export async function lookupKey(
   const name = cleanName(sent);
   const existing = await existingKey(session, dialect, lookup, name);
   if (existing !== undefined) return existing;
+  if (lookup.onMissing === "empty") return null;
   if (lookup.onMissing !== "create") throw new MissingLookupError(lookup.name, name);
   await session.lock([`lookup:${lookup.table}:${nameIdentity(name)}`]);
   const created = await existingKey(session, dialect, lookup, name);

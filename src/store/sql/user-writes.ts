@@ -39,7 +39,10 @@ export async function rowChanges(ctx: WriteContext, fields: Readonly<Record<stri
     if (lookup) {
       if (current && sameText(current.user.fields[column], value)) continue;
       const name = value === null ? "" : String(value).trim();
-      changes[column] = name === "" ? null : await lookupKey(ctx.session, dialect, lookup, name);
+      const key = name === "" ? null : await lookupKey(ctx.session, dialect, lookup, name);
+      // An unknown name left empty where the column is empty already changes nothing.
+      if (key === null && current && current.row[column] == null) continue;
+      changes[column] = key;
     } else if (model.selfReferences.includes(column)) {
       if (current && comparable(current.user.fields[column]) === comparable(value)) continue;
       changes[column] = await referencedUser(ctx, column, value);
