@@ -38,10 +38,11 @@ export async function readiness(config: BridgeConfig, mapping: CompiledMapping, 
   const tenant = readTenantExport(options.users);
   const prepared: Prepared[] = [];
   for await (const user of tenant.users) prepared.push(prepare(deps, user));
-  const wanted = { mailboxes: new Set<string>(), objectIds: new Set<string>() };
+  const wanted = { mailboxes: new Set<string>(), objectIds: new Set<string>(), employeeNumbers: new Set<string>() };
   for (const p of prepared) {
     if (p.mailbox !== undefined) wanted.mailboxes.add(p.mailbox);
     if (!p.refused && p.objectId) wanted.objectIds.add(p.objectId);
+    if (!p.refused && p.employeeNumber) wanted.employeeNumbers.add(p.employeeNumber);
   }
   if (config.demo && config.store.engine === "sqlite") ensureDemoDatabase(config.store.file);
   // Reads only: a dry-run store could not write even if asked.

@@ -8,7 +8,7 @@ import { emailIdentity } from "../identity/email-identity.js";
 import type { CompiledMapping } from "../mapping/compiled-mapping.js";
 import type { BisUser } from "../store/bis-user.js";
 import type { UserStore } from "../store/user-store.js";
-import { objectIdAttribute, type BisView } from "./first-cycle.js";
+import { employeeNumberAttribute, employeeNumberKey, objectIdAttribute, type BisView } from "./first-cycle.js";
 
 const PAGE = 1_000;
 
@@ -21,7 +21,7 @@ export interface BisRead extends BisView {
 export async function readBisView(
   store: Pick<UserStore, "find">,
   mapping: CompiledMapping,
-  wanted: { readonly mailboxes: ReadonlySet<string>; readonly objectIds: ReadonlySet<string> },
+  wanted: { readonly mailboxes: ReadonlySet<string>; readonly objectIds: ReadonlySet<string>; readonly employeeNumbers?: ReadonlySet<string> },
   onPage?: (read: number, total: number) => void,
 ): Promise<BisRead> {
   const byMailbox = new Map<string, BisUser[]>();
@@ -29,6 +29,9 @@ export async function readBisView(
   const untouched: { id: string; email: string }[] = [];
   const objectIdField = objectIdAttribute(mapping)?.field;
   const objectIdColumn = objectIdField?.kind === "column" ? objectIdField.column : undefined;
+  const employeeNumberField = employeeNumberAttribute(mapping)?.field;
+  const employeeNumberColumn = employeeNumberField?.kind === "column" ? employeeNumberField.column : undefined;
+  const byEmployeeNumber = new Map<string, BisUser[]>();
   let read = 0;
   let total = 0;
   for (;;) {
@@ -41,10 +44,13 @@ export async function readBisView(
       else untouched.push({ id: user.id, email });
       const objectId = objectIdColumn === undefined ? undefined : user.fields[objectIdColumn];
       if (typeof objectId === "string" && wanted.objectIds.has(objectId) && !byObjectId.has(objectId)) byObjectId.set(objectId, user);
+      const number = employeeNumberColumn === undefined ? undefined : user.fields[employeeNumberColumn];
+      const numberKey = typeof number === "string" ? employeeNumberKey(number) : undefined;
+      if (numberKey !== undefined && wanted.employeeNumbers?.has(numberKey)) byEmployeeNumber.set(numberKey, [...(byEmployeeNumber.get(numberKey) ?? []), user]);
     }
     read += page.users.length;
     onPage?.(read, total);
     if (page.users.length < PAGE || read >= total) break;
   }
-  return { byMailbox, byObjectId, untouched, total: read };
+  return { byMailbox, byObjectId, byEmployeeNumber, untouched, total: read };
 }

@@ -15,7 +15,7 @@ import { URN } from "../scim/schema-urns.js";
 import { parseUserResource } from "../scim/user-resource.js";
 import type { BisUser, BisUserFields } from "../store/bis-user.js";
 import { cleanEmail, emailIdentity, nameIdentity } from "../identity/email-identity.js";
-import { MissingLookupError } from "../store/store-errors.js";
+import { DuplicateEmailError, MissingLookupError } from "../store/store-errors.js";
 import type { LookupModel } from "../store/store-model.js";
 import { scimUserFor, type AttributeMapping } from "./entra-mapping.js";
 import type { TenantUser } from "./tenant-export.js";
@@ -44,7 +44,16 @@ export interface CycleDeps {
 /** A tenant user as Entra would send it and the bridge would map it, before BIS is asked. */
 export type Prepared =
   | { readonly user: string; readonly refused: Prediction; readonly mailbox?: string }
-  | { readonly user: string; readonly refused?: undefined; readonly mailbox: string; readonly userName: string; readonly sent: BisUserFields; readonly objectId?: string };
+  | {
+      readonly user: string;
+      readonly refused?: undefined;
+      readonly mailbox: string;
+      readonly userName: string;
+      readonly sent: BisUserFields;
+      readonly objectId?: string;
+      /** The employee number Entra sends, compared as the bridge compares it (employeeNumber is not caseExact). */
+      readonly employeeNumber?: string;
+    };
 
 /** Entra's body for the user through the bridge's validation and mapping: refused, or ready to match. */
 export function prepare(deps: CycleDeps, tenantUser: TenantUser): Prepared {
@@ -54,9 +63,16 @@ export function prepare(deps: CycleDeps, tenantUser: TenantUser): Prepared {
     const resource = parseUserResource(body);
     const userName = String(resource.userName ?? "");
     const fields = toBis(deps.mapping, resource);
-    const objectIdColumn = objectIdAttribute(deps.mapping)?.field;
-    const objectId = objectIdColumn?.kind === "column" ? fields.fields[objectIdColumn.column] : undefined;
-    return { user, mailbox: emailIdentity(userName), userName, sent: onlySent(deps.mapping, resource, fields), ...(typeof objectId === "string" && objectId !== "" && { objectId }) };
+    const objectId = columnValue(objectIdAttribute(deps.mapping), fields);
+    const employeeNumber = columnValue(employeeNumberAttribute(deps.mapping), fields);
+    return {
+      user,
+      mailbox: emailIdentity(userName),
+      userName,
+      sent: onlySent(deps.mapping, resource, fields),
+      ...(objectId !== undefined && { objectId }),
+      ...(employeeNumber !== undefined && { employeeNumber: employeeNumberKey(employeeNumber) }),
+    };
   } catch (error) {
     if (!(error instanceof ScimError)) throw error;
     const reason = `${error.status} ${error.scimType ?? ""}: ${error.detail}`.replace(" : ", ": ");
@@ -71,6 +87,8 @@ export function prepare(deps: CycleDeps, tenantUser: TenantUser): Prepared {
 export interface BisView {
   readonly byMailbox: ReadonlyMap<string, readonly BisUser[]>;
   readonly byObjectId: ReadonlyMap<string, BisUser>;
+  /** The live users holding the employee numbers the tenant sends (by employeeNumberKey). */
+  readonly byEmployeeNumber?: ReadonlyMap<string, readonly BisUser[]>;
   /** Per lookup (by the mapping's name), the identities of the names its table holds; a lookup not here is not checked. */
   readonly lookupNames?: ReadonlyMap<string, ReadonlySet<string>>;
 }
@@ -142,10 +160,63 @@ export function decide(mapping: CompiledMapping, prepared: Prepared, bis: BisVie
       fix: `check whether BIS user ${holder.id} is this person under an old e-mail: then correct its e-mail in BIS; else clear its ${attribute}`,
     };
   }
+  const numbered = employeeNumberHolders(mapping, prepared, bis, self);
+  if (numbered) {
+    const { attribute, column, holders } = numbered;
+    const employeeNumber = String(prepared.sent.fields[column] ?? prepared.employeeNumber);
+    const matchedOn = !self && mapping.matchOn.some((m) => m.column === column);
+    if (matchedOn && mapping.duplicates === "adopt") {
+      // The bridge's create matches on the employee number and takes the holder over.
+      return predictMatch(mapping, user, holders[0]!, sent, note);
+    }
+    if (matchedOn) {
+      const error = translateStoreError(mapping, new DuplicateEmailError(employeeNumber, holders.map((h) => h.id), column)) as ScimError;
+      return { user, outcome: "conflict", bisIds: holders.map((h) => h.id), changes: [], reason: `${error.status} ${error.scimType}: ${error.detail}`, fix: `if BIS user ${holders[0]!.id} is this person under an old e-mail, correct its e-mail in BIS to ${userName}; or set matching.duplicates: adopt` };
+    }
+    const holderEmails = holders.map((h) => `${h.id} (${String(h.fields[mapping.model.emailColumn] ?? "")})`).join(", ");
+    return {
+      user,
+      outcome: "conflict",
+      bisIds: holders.map((h) => h.id),
+      changes: [],
+      reason: `${attribute} "${employeeNumber}" already belongs to BIS user ${holderEmails}: ${self ? `the first PATCH gives it to BIS user ${self.id} too` : "Entra's create makes a second BIS user for this employee"}`,
+      fix: `if BIS user ${holders[0]!.id} is this person under an old e-mail, correct its e-mail in BIS to ${userName} (Entra then matches it); else correct the employee number in Entra or BIS`,
+    };
+  }
   if (!self) return { user, outcome: "create", bisIds: [], changes: [], ...note };
-  // Entra's PATCH carries the attributes its mappings give a value; the others stay as BIS has them.
+  return predictMatch(mapping, user, self, sent, note);
+}
+
+/** A match with BIS user `self`: Entra's PATCH carries the attributes its mappings give a value; the others stay as BIS has them. */
+function predictMatch(mapping: CompiledMapping, user: string, self: BisUser, sent: BisUserFields, note: Pick<Prediction, "reason" | "fix">): Prediction {
   const after: BisUser = { ...self, fields: { ...self.fields, ...sent.fields }, children: mergeChildren(self.children, sent.children) };
   return { user, outcome: "match", bisIds: [self.id], changes: describeChanges(mapping, self, after), ...note };
+}
+
+/** Other live BIS users holding the employee number the user brings, with the attribute's name and column. */
+function employeeNumberHolders(mapping: CompiledMapping, prepared: { readonly employeeNumber?: string }, bis: BisView, self: BisUser | undefined) {
+  const attribute = employeeNumberAttribute(mapping);
+  if (!attribute || attribute.field.kind !== "column" || prepared.employeeNumber === undefined) return undefined;
+  const holders = (bis.byEmployeeNumber?.get(prepared.employeeNumber) ?? []).filter((h) => h.id !== self?.id);
+  return holders.length > 0 ? { attribute: attribute.name, column: attribute.field.column, holders } : undefined;
+}
+
+/** The column the enterprise extension's employeeNumber is kept in, when the mapping has one. */
+export function employeeNumberAttribute(mapping: CompiledMapping) {
+  const attribute = mappedAttribute(mapping, URN.enterpriseUser, "employeeNumber");
+  return attribute?.field.kind === "column" ? attribute : undefined;
+}
+
+/** Employee numbers compare trimmed and ignoring case, as the bridge's matching does (not caseExact). */
+export function employeeNumberKey(value: string): string {
+  return value.trim().toLowerCase();
+}
+
+/** The non-empty text the mapped fields hold in an attribute's column. */
+function columnValue(attribute: ReturnType<typeof objectIdAttribute>, fields: BisUserFields): string | undefined {
+  if (attribute?.field.kind !== "column") return undefined;
+  const value = fields.fields[attribute.field.column];
+  return typeof value === "string" && value.trim() !== "" ? value : undefined;
 }
 
 /** A name BIS does not know, with how many tenant users send it and what the lookup does with it. */

@@ -17,7 +17,7 @@ const MEANING: Record<Outcome, string> = {
   create: "a new BIS user",
   ambiguous: "several BIS users share the e-mail: Entra's match fails",
   refused: "the bridge refuses the user: Entra's create (or its update) fails",
-  conflict: "Entra's object id already belongs to another BIS user",
+  conflict: "Entra's object id or employee number already belongs to another BIS user",
 };
 
 export interface ReadinessSummary {

@@ -2,12 +2,17 @@
  * The tenant's users as Entra exports them: the admin center's "Download users" CSV, or
  * Microsoft Graph `/users` JSON (a `{ "value": [...] }` page, a plain array, or JSON lines).
  * Property names become Graph's (the CSV's `objectId` is Graph's `id`, `telephoneNumber` its
- * `businessPhones`, ...), matched ignoring case; columns nothing reads are reported once. CSV and
- * JSON lines are read a record at a time.
+ * `businessPhones`, ...), matched ignoring case; columns nothing reads are reported once. Every
+ * format is read a record at a time (a Graph array through stream-json), so memory does not grow
+ * with the export.
  */
-import { createReadStream, readFileSync } from "node:fs";
+import { closeSync, createReadStream, openSync, readSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { parse } from "csv-parse";
+import chain from "stream-chain";
+import { parser } from "stream-json";
+import { pick } from "stream-json/filters/pick.js";
+import { streamArray } from "stream-json/streamers/stream-array.js";
 
 /** One tenant user, with Graph's property names. */
 export type TenantUser = Readonly<Record<string, unknown>>;
@@ -55,7 +60,7 @@ export interface TenantExport {
 
 /** Opens an export; the format is told by its first non-blank character (`{`/`[` JSON, else CSV). */
 export function readTenantExport(file: string): TenantExport {
-  const head = readFileSync(file, { encoding: "utf8", flag: "r" }).slice(0, 4096).replace(/^\uFEFF/, "").trimStart();
+  const head = fileHead(file, 4096).replace(/^\uFEFF/, "").trimStart();
   const ignored = new Set<string>();
   const rename = (record: Record<string, unknown>): TenantUser => {
     const user: Record<string, unknown> = {};
@@ -73,12 +78,33 @@ export function readTenantExport(file: string): TenantExport {
   return { format: "csv", users: csvRows(file, rename), ignored };
 }
 
-/** A Graph page (or array): parsed whole, as Graph pages are (999 users at the most each). */
+/** The first bytes of a file, as text: enough to tell its format without reading it all. */
+function fileHead(file: string, bytes: number): string {
+  const fd = openSync(file, "r");
+  try {
+    const buffer = Buffer.alloc(bytes);
+    return buffer.subarray(0, readSync(fd, buffer, 0, bytes, 0)).toString("utf8");
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A Graph page's `value` array (or a plain array), one user at a time. */
 async function* graphPages(file: string, rename: (r: Record<string, unknown>) => TenantUser): AsyncIterable<TenantUser> {
-  const document: unknown = JSON.parse(readFileSync(file, "utf8").replace(/^\uFEFF/, ""));
-  const records = Array.isArray(document) ? document : (document as { value?: unknown }).value;
-  if (!Array.isArray(records)) throw new Error(`${file}: a Graph export holds a "value" array of users`);
-  for (const record of records) if (record && typeof record === "object") yield rename(record as Record<string, unknown>);
+  const head = fileHead(file, 4096);
+  const array = head.replace(/^\uFEFF/, "").trimStart().startsWith("[");
+  // The parser takes JSON only: a byte order mark (Excel, PowerShell) is skipped.
+  const stages = [createReadStream(file, { start: head.startsWith("\uFEFF") ? 3 : 0 }), parser(), ...(array ? [] : [pick({ filter: "value" })]), streamArray()];
+  let users = 0;
+  try {
+    for await (const { value } of chain(stages) as AsyncIterable<{ value: unknown }>) {
+      users++;
+      if (value && typeof value === "object" && !Array.isArray(value)) yield rename(value as Record<string, unknown>);
+    }
+  } catch (error) {
+    throw new Error(`${file}: not a Graph export (${(error as Error).message})`);
+  }
+  if (users === 0 && !array) throw new Error(`${file}: no users in a "value" array (a Graph export holds them there)`);
 }
 
 async function* jsonLines(file: string, rename: (r: Record<string, unknown>) => TenantUser): AsyncIterable<TenantUser> {

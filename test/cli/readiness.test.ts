@@ -206,6 +206,37 @@ for (const backend of backends) {
       expect(rows["grace.hopper@example.com"]!.outcome).toBe("match");
     });
 
+    it("reports an employee number another BIS user holds as a conflict; matched on it, adopts or refuses as the mapping says", async () => {
+      // Ada married: her new mailbox, her old employee number (the CSV's Ada row, renamed).
+      const ada = readFileSync(SAMPLE_CSV, "utf8").split("\n")[1]!.replaceAll("Ada.Lovelace@example.com", "ada.king@example.com").replace("6f0b1c2d-0001", "6f0b1c2d-0a01");
+      const married = path.join(dir, "married.csv");
+      writeFileSync(married, `${readFileSync(SAMPLE_CSV, "utf8").split("\n")[0]}\n${ada}\n`);
+      const { byUser } = await report(married);
+      expect(byUser["ada.king@example.com"]).toMatchObject({
+        outcome: "conflict",
+        bisIds: "1",
+        reason: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber "E1001" already belongs to BIS user 1 (ada.lovelace@example.com): Entra\'s create makes a second BIS user for this employee',
+        fix: expect.stringContaining("correct its e-mail in BIS to ada.king@example.com"),
+      });
+
+      // With the employee number among the matching attributes, the bridge's create finds her BIS user.
+      const matching = (duplicates: string) => {
+        const file = path.join(dir, `matching-${duplicates}.yaml`);
+        writeFileSync(file, readFileSync(bis.mapping, "utf8").replace(/matching:\n  duplicates: conflict[^\n]*\n/, `matching:\n  duplicates: ${duplicates}\n  attributes: [userName, 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber']\n`));
+        const config = path.join(dir, `matching-${duplicates}-config.yaml`);
+        writeFileSync(config, stringify({ mapping: file, store: bis.store }));
+        return config;
+      };
+      const out = path.join(dir, "adopt.csv");
+      await readiness(matching("adopt"), "--users", married, "--out", out);
+      const [adopted] = parse(readFileSync(out), { columns: true }) as Row[];
+      expect(adopted).toMatchObject({ user: "ada.king@example.com", outcome: "match", bisIds: "1" });
+      expect(adopted!.changes).toContain('userName: "ada.lovelace@example.com" -> "ada.king@example.com"');
+      await readiness(matching("conflict"), "--users", married, "--out", out);
+      const [refused] = parse(readFileSync(out), { columns: true }) as Row[];
+      expect(refused).toMatchObject({ outcome: "conflict", bisIds: "1", reason: '409 uniqueness: urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber "E1001" is already used by BIS user 1' });
+    });
+
     it("reports Entra's object id that another BIS user already holds as a conflict", async () => {
       await bis.giveObjectId("5", "6f0b1c2d-0007-4a4a-8a8a-000000000007");
       const { byUser } = await report(SAMPLE_CSV);
