@@ -23,6 +23,7 @@ import { withoutText } from "./ops/pii-mask.js";
 import { createRecentOperations } from "./ops/recent-operations.js";
 import { createUnknownValues } from "./ops/unknown-values.js";
 import { createProvisioningHealth } from "./ops/provisioning-health.js";
+import { createNotifier } from "./ops/notifications.js";
 import { ensureDemoDatabase } from "./store/sql/demo-database.js";
 import { openUserStore } from "./store/open-store.js";
 import { RestUserStore } from "./store/rest/rest-user-store.js";
@@ -88,7 +89,12 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     maskFields: config.log.maskFields,
   });
   const reconciliation = createReconciliation({ store: () => live.store, mapping: () => live.mapping, logger, metrics, auditFile: config.audit.file });
-  const jobSources = { probe, reconciliation, store: () => live.store, mapping: () => live.mapping, audit, logger };
+  const unknownValues = createUnknownValues(logger, metrics);
+  const health = createProvisioningHealth(config.health);
+  metrics.healthSource = () => health.report(new Date(), probe.last?.up);
+  const notifier = createNotifier(config.notify, { health: (now) => health.report(now, probe.last?.up), backendUp: () => probe.last?.up, unknownValues: () => unknownValues.list() }, logger);
+  const notifications = { notifier, check: config.notify.check, digest: config.notify.digest };
+  const jobSources = { probe, reconciliation, store: () => live.store, mapping: () => live.mapping, audit, logger, notifications };
   const jobs = configuredJobs(config.jobs, jobSources);
   const scheduler = createScheduler(jobs, {
     store: () => live.store,
@@ -110,9 +116,6 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     logger.info("bearer tokens reloaded", { names: next.map((t) => t.name) });
     return true;
   };
-  const unknownValues = createUnknownValues(logger, metrics);
-  const health = createProvisioningHealth(config.health);
-  metrics.healthSource = () => health.report(new Date(), probe.last?.up);
   const app = createApp({
     server: config.server,
     get auth() {

@@ -125,6 +125,42 @@ export const healthConfigSchema = z.strictObject({
   escrowCycles: z.coerce.number().int().min(2).default(2),
 });
 
+/** Who hears of trouble before Entra quarantines the job (docs/operations.md, "Notifications"). */
+export const notifyConfigSchema = z.strictObject({
+  /** Incoming webhooks (Teams, Slack): POSTed {"text": ...}. The URL is a secret: give it as ${NAME}. */
+  webhooks: z.array(z.strictObject({ url: z.url({ protocol: /^https?$/ }) })).default([]),
+  email: z
+    .strictObject({
+      smtp: z.strictObject({
+        host: z.string().min(1),
+        port: z.coerce.number().int().min(1).max(65535).default(587),
+        /** TLS from the first byte (port 465); otherwise STARTTLS when the server offers it. */
+        secure: z.boolean().default(false),
+        user: z.string().min(1).optional(),
+        password: z.string().min(1).optional(),
+        /** false only for a test server with a self-signed certificate. */
+        rejectUnauthorized: z.boolean().default(true),
+      }),
+      from: z.email(),
+      to: z.array(z.email()).min(1),
+    })
+    .optional(),
+  /** How often the health state and BIS's reachability are checked for a change worth a message. */
+  check: z
+    .string()
+    .default("*/30 * * * * *")
+    .refine((expression) => cron.validate(expression), { message: "not a valid cron expression" }),
+  /** The daily digest (one replica sends it); empty: none. */
+  digest: z
+    .string()
+    .default("0 0 7 * * *")
+    .refine((expression) => expression === "" || cron.validate(expression), { message: "not a valid cron expression" }),
+  /** The same alert (state turned worse, BIS unreachable) is sent at most once in this many minutes. */
+  minIntervalMinutes: z.coerce.number().int().min(0).default(60),
+  /** The status page's address, for the link in messages (else none). */
+  statusUrl: z.url().optional(),
+});
+
 export const configSchema = z.strictObject({
   server: serverConfigSchema.default(serverConfigSchema.parse({})),
   auth: authConfigSchema.default(authConfigSchema.parse({})),
@@ -133,6 +169,7 @@ export const configSchema = z.strictObject({
   audit: auditConfigSchema.default(auditConfigSchema.parse({})),
   jobs: jobsConfigSchema.default(jobsConfigSchema.parse({})),
   health: healthConfigSchema.default(healthConfigSchema.parse({})),
+  notify: notifyConfigSchema.default(notifyConfigSchema.parse({})),
   /** The YAML mapping file, relative to the config file. */
   mapping: z.string().min(1),
   /** Reload the mapping when its file changes (SIGHUP reloads it too); a bad one is refused. */
@@ -158,3 +195,5 @@ export type ScimConfig = z.infer<typeof scimConfigSchema>;
 export type LogConfig = z.infer<typeof logConfigSchema>;
 export type AuditConfig = z.infer<typeof auditConfigSchema>;
 export type JobsConfig = z.infer<typeof jobsConfigSchema>;
+export type NotifyConfig = z.infer<typeof notifyConfigSchema>;
+export type HealthConfig = z.infer<typeof healthConfigSchema>;

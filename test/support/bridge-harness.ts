@@ -60,6 +60,8 @@ export interface TestBridgeOptions {
   readonly log?: Record<string, unknown>;
   /** The `health:` config section (defaults otherwise). */
   readonly health?: Record<string, unknown>;
+  /** The `notify:` config section (none otherwise). */
+  readonly notify?: Record<string, unknown>;
 }
 
 export async function startTestBridge(options: TestBridgeOptions): Promise<TestBridge> {
@@ -74,6 +76,7 @@ export async function startTestBridge(options: TestBridgeOptions): Promise<TestB
     dryRun: options.dryRun,
     jobs: options.jobs,
     health: options.health,
+    notify: options.notify,
   });
   const logs = new LogCapture();
   const bridge = await startBridge(config, { logger: createLogger({ level: "debug", format: "json", maskFields: config.log.maskFields, transports: [logs.transport] }) });
