@@ -132,6 +132,7 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     metrics,
     audit,
     unknownValues,
+    admin: config.admin,
     probe,
     status: { probe, recent: createRecentOperations(), jobs: () => jobs, jobRuns: () => scheduler.history, reconciliation, unknownValues, health, maskFields: config.log.maskFields },
   });

@@ -8,6 +8,7 @@ import { findConfigFile, loadConfig } from "../config/config-loader.js";
 import { ConfigFileError } from "../config/yaml-source.js";
 import { loadMapping } from "../mapping/compiled-mapping.js";
 import { mappingJsonSchema } from "../mapping/mapping-schema.js";
+import { hashPassword } from "../http/admin-password.js";
 import { checkAgainstDatabase, formatFindings, introspectTable } from "./check.js";
 import { entraAttributeRows, formatTable } from "./entra-attributes.js";
 import { formatPreview, preview, previewRequestSchema } from "./preview.js";
@@ -41,6 +42,8 @@ Commands:
   entra-attributes   print the attribute mapping to configure in Entra for this mapping
                      (--json for JSON)
   mapping-schema     print the JSON Schema of mapping files, for editor completion
+  hash-password      read a console password from standard input (first line) and print the
+                     hash for admin.passwordHash (docs/operations.md, "Signing in")
   help               this text
 
 The config is found as the server finds it: --config FILE, else BRIDGE_CONFIG, else
@@ -57,6 +60,7 @@ const OPTIONS = {
   readiness: { config: { type: "string" }, users: { type: "string" }, "entra-mappings": { type: "string" }, out: { type: "string" }, json: { type: "boolean" } },
   "entra-attributes": { config: { type: "string" }, json: { type: "boolean" } },
   "mapping-schema": {},
+  "hash-password": {},
 } as const satisfies Record<string, ParseArgsConfig["options"]>;
 
 type Command = keyof typeof OPTIONS;
@@ -157,6 +161,13 @@ async function run(argv: readonly string[]): Promise<number> {
     case "mapping-schema":
       process.stdout.write(`${JSON.stringify(mappingJsonSchema(), null, 2)}\n`);
       return 0;
+    case "hash-password": {
+      // From standard input, never an argument: a command line ends up in shell history and ps.
+      const password = readFileSync(0, "utf8").split(/\r?\n/)[0] ?? "";
+      if (password.length < 12) throw new UsageError("hash-password: give a password of at least 12 characters on standard input, e.g. read -rs P && printf '%s' \"$P\" | npx bis-scim-bridge hash-password");
+      process.stdout.write(`${await hashPassword(password)}\n`);
+      return 0;
+    }
   }
 }
 

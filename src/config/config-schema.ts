@@ -161,6 +161,18 @@ export const notifyConfigSchema = z.strictObject({
   statusUrl: z.url().optional(),
 });
 
+/** Browser sign-in to the console (/status): a password, kept as a hash (docs/operations.md, "Signing in"). */
+export const adminConfigSchema = z.strictObject({
+  /** From `npx bis-scim-bridge hash-password`; give it as ${BRIDGE_ADMIN_PASSWORD_HASH}. */
+  passwordHash: z.string().regex(/^scrypt\$\d+\$\d+\$\d+\$[\w-]+\$[\w-]+$/, "must be a hash printed by `npx bis-scim-bridge hash-password`"),
+  /** Signs the session cookie: at least 32 random characters, the same on every replica; give it as ${BRIDGE_SESSION_SECRET}. */
+  sessionSecret: z.string().min(32, "must be at least 32 characters (e.g. openssl rand -base64 32)"),
+  /** A session unused this long ends. */
+  sessionIdleMinutes: z.coerce.number().positive().default(30),
+  /** A session ends this long after sign-in, however used. */
+  sessionMaxHours: z.coerce.number().int().min(1).default(8),
+});
+
 export const configSchema = z.strictObject({
   server: serverConfigSchema.default(serverConfigSchema.parse({})),
   auth: authConfigSchema.default(authConfigSchema.parse({})),
@@ -170,6 +182,8 @@ export const configSchema = z.strictObject({
   jobs: jobsConfigSchema.default(jobsConfigSchema.parse({})),
   health: healthConfigSchema.default(healthConfigSchema.parse({})),
   notify: notifyConfigSchema.default(notifyConfigSchema.parse({})),
+  /** Absent: the console (/status) takes the bearer token only. */
+  admin: adminConfigSchema.optional(),
   /** The YAML mapping file, relative to the config file. */
   mapping: z.string().min(1),
   /** Reload the mapping when its file changes (SIGHUP reloads it too); a bad one is refused. */
@@ -197,3 +211,4 @@ export type AuditConfig = z.infer<typeof auditConfigSchema>;
 export type JobsConfig = z.infer<typeof jobsConfigSchema>;
 export type NotifyConfig = z.infer<typeof notifyConfigSchema>;
 export type HealthConfig = z.infer<typeof healthConfigSchema>;
+export type AdminConfig = z.infer<typeof adminConfigSchema>;

@@ -5,6 +5,7 @@ import helmet from "helmet";
 import type { AuthConfig, ScimConfig, ServerConfig } from "../config/config-schema.js";
 import type { CompiledMapping } from "../mapping/compiled-mapping.js";
 import type { AuditTrail } from "../ops/audit-trail.js";
+import type { AdminConfig } from "../config/config-schema.js";
 import { createUnknownValues, type UnknownValues } from "../ops/unknown-values.js";
 import type { Logger } from "../ops/logger.js";
 import type { BridgeMetrics } from "../ops/metrics.js";
@@ -18,6 +19,7 @@ import { errorRenderer } from "./error-renderer.js";
 import type { BackendProbe } from "../jobs/backend-probe.js";
 import { healthRoutes } from "./health-routes.js";
 import { requestLog } from "./request-log.js";
+import { consoleSignIn, SIGN_IN, SIGN_OUT } from "./console-sign-in.js";
 import { statusRoutes, type StatusSources } from "./status-page.js";
 import { userRoutes } from "./user-routes.js";
 
@@ -35,6 +37,8 @@ export interface AppDeps {
   readonly unknownValues?: UnknownValues;
   /** The scheduled backend probe; /readyz answers from its last result while fresh. */
   readonly probe?: BackendProbe;
+  /** Browser sign-in to /status (config `admin:`); absent: the bearer token only. */
+  readonly admin?: AdminConfig;
   /** What GET /status shows; without it there is no status page. */
   readonly status?: StatusSources;
 }
@@ -98,8 +102,17 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.use(deps.server.basePath, scim);
   if (deps.status) {
-    const guard = [clientAllowList(deps.server.allowFrom), bearerAuth(tokenName, guessing)];
-    app.use(statusRoutes(guard, deps.status));
+    const allowed = clientAllowList(deps.server.allowFrom);
+    const bearer = bearerAuth(tokenName, guessing);
+    if (deps.admin) {
+      // A person signs in in a browser; scripts keep the bearer token.
+      const signIn = consoleSignIn(deps.admin, { bearer, throttle: guessing, logger: deps.logger });
+      app.use([SIGN_IN, SIGN_OUT], allowed);
+      app.use(signIn.routes);
+      app.use(statusRoutes([allowed, signIn.session, signIn.guard], deps.status, signIn.csrfToken));
+    } else {
+      app.use(statusRoutes([allowed, bearer], deps.status));
+    }
   }
 
   app.use((req) => {

@@ -1,10 +1,13 @@
 /**
- * GET /status: a plain server-rendered HTML page for the people running the bridge: backend
- * health, recent SCIM operations and errors, job runs and the reconciliation findings. It needs
- * the bearer token (header only: a token in a URL ends up in proxy logs and browser history).
+ * GET /status: a plain server-rendered HTML page for the people running the bridge: provisioning
+ * health as Entra will judge it and what to fix, backend health, recent SCIM operations and
+ * errors, names BIS does not know, job runs and the reconciliation findings. It needs the bearer
+ * token (header only: a token in a URL ends up in proxy logs and browser history) or, with
+ * `admin:`, a signed-in session (console-sign-in.ts).
  * Every value is HTML-escaped; the styles come from /status.css, so helmet's strict CSP holds.
  */
-import { Router, type RequestHandler } from "express";
+import { Router, type Request, type RequestHandler } from "express";
+import { consolePage, escapeHtml } from "./console-page.js";
 import { uncleanReason } from "../identity/email-identity.js";
 import type { BackendProbe } from "../jobs/backend-probe.js";
 import type { Reconciliation } from "../jobs/reconciliation.js";
@@ -26,8 +29,7 @@ export interface StatusSources {
   readonly maskFields: readonly string[];
 }
 
-const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-export const escapeHtml = (value: unknown): string => String(value ?? "").replace(/[&<>"']/g, (c) => ESCAPES[c]);
+export { escapeHtml };
 const time = (at: Date | undefined) => (at ? at.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC") : "never");
 
 function table(caption: string, id: string, headers: readonly string[], rows: readonly (readonly unknown[])[], empty: string): string {
@@ -108,7 +110,7 @@ export function failingUsersCsv(report: HealthReport, maskFields: readonly strin
   return [["userName", "bisId", "status", "reason", "detail", "fix", "cyclesRefused", "firstFailed", "lastFailed"], ...rows].map((r) => r.map(quote).join(",")).join("\r\n") + "\r\n";
 }
 
-export function renderStatusPage(sources: StatusSources, now = new Date()): string {
+export function renderStatusPage(sources: StatusSources, now = new Date(), viewer: { readonly signOutToken?: string } = {}): string {
   const probe = sources.probe.last;
   const health = sources.health.report(now, probe?.up);
   const backend = probe
@@ -132,19 +134,11 @@ export function renderStatusPage(sources: StatusSources, now = new Date()): stri
 <li>Disabled in BIS but active in Entra's last push: <strong>${findings.disabledButActiveInEntra.length}</strong>${findings.disabledButActiveInEntra.length ? ` (BIS ids ${escapeHtml(findings.disabledButActiveInEntra.join(", "))})` : ""}</li>
 </ul>`
     : `<p class="empty" id="findings">No reconciliation report yet.</p>`;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>bis-scim-bridge status</title>
-<link rel="stylesheet" href="/status.css">
-<link rel="icon" href="data:,">
-</head>
-<body>
-<h1>bis-scim-bridge status</h1>
-<p class="generated">Generated ${escapeHtml(time(now))} by this replica.</p>
+  return consolePage(
+    "bis-scim-bridge status",
+    "bis-scim-bridge status",
+    `<p class="generated">Generated ${escapeHtml(time(now))} by this replica.</p>
+${viewer.signOutToken ? `<form method="post" action="/signout" id="sign-out"><input type="hidden" name="_csrf" value="${escapeHtml(viewer.signOutToken)}"><button type="submit">Sign out</button></form>` : ""}
 ${healthSection(health, sources.maskFields)}
 <h2>Backend</h2>
 ${backend}
@@ -159,9 +153,8 @@ ${table("Lookup names Entra sent that BIS does not know (missing: empty)", "unkn
 ${table("Scheduled jobs and their last run on this replica", "jobs", ["Job", "Schedule", "Runs on", "Last run", "Result", "Error"], jobRows, "No jobs are enabled.")}
 <h2>Reconciliation</h2>
 ${reconciliation}
-</body>
-</html>
-`;
+`,
+  );
 }
 
 const STYLESHEET = `body{font:14px/1.4 system-ui,sans-serif;margin:1.5rem;color:#1b1f24;max-width:72rem}
@@ -175,14 +168,14 @@ rect.events{fill:#8c959f}rect.failures{fill:#cf222e}line.axis{stroke:#57606a}.ke
 `;
 
 /** `guard` is the same allow-list, throttle and bearer check the SCIM routes use. */
-export function statusRoutes(guard: readonly RequestHandler[], sources: StatusSources): Router {
+export function statusRoutes(guard: readonly RequestHandler[], sources: StatusSources, signOutToken?: (req: Request) => string | undefined): Router {
   const router = Router();
   router.get("/status.css", (_req, res) => {
     res.type("text/css").setHeader("Cache-Control", "no-cache").send(STYLESHEET);
   });
-  router.get("/status", ...guard, (_req, res) => {
+  router.get("/status", ...guard, (req, res) => {
     res.setHeader("Cache-Control", "no-store");
-    res.type("html").send(renderStatusPage(sources));
+    res.type("html").send(renderStatusPage(sources, new Date(), { signOutToken: signOutToken?.(req) }));
   });
   router.get("/status/failing-users.csv", ...guard, (_req, res) => {
     res.setHeader("Cache-Control", "no-store");

@@ -8,6 +8,7 @@ import { mappingVariant } from "../support/mapping-variant.js";
 import { entraAttributeRows } from "../../src/cli/entra-attributes.js";
 import { loadMapping } from "../../src/mapping/compiled-mapping.js";
 import { mappingJsonSchema } from "../../src/mapping/mapping-schema.js";
+import { verifyPassword } from "../../src/http/admin-password.js";
 import { BIS_REQUIRED_ATTRIBUTES } from "../support/bis-tutorial.js";
 import { REFERENCE_MAPPING, ROOT } from "../support/paths.js";
 
@@ -76,5 +77,33 @@ describe("the mapping JSON Schema", () => {
     expect(attribute.properties.valueType.enum).toEqual(["string", "boolean", "date", "dateTime", "userReference"]);
     expect(attribute.properties.filter.description).toMatch(/indexed/);
     expect(schema.properties.delete.enum).toEqual(["soft", "hard", "deactivate"]);
+  });
+});
+
+describe("hash-password", () => {
+  const run = (input: string) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = execFile(process.execPath, [path.join(ROOT, "bin/bis-scim-bridge.js"), "hash-password"], { cwd: ROOT }, (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+      child.stdin!.end(input);
+    });
+
+  it("prints an scrypt hash of the password read from standard input, which the console accepts", async () => {
+    const { code, stdout } = await run("correct horse battery staple\n");
+    expect(code).toBe(0);
+    const hash = stdout.trim();
+    expect(hash).toMatch(/^scrypt\$32768\$8\$1\$[\w-]{22}\$[\w-]{43}$/);
+    expect(hash).not.toContain("correct horse");
+    expect(await verifyPassword("correct horse battery staple", hash)).toBe(true);
+    expect(await verifyPassword("correct horse battery stapl", hash)).toBe(false);
+    // Salted: the same password hashes differently each time.
+    expect((await run("correct horse battery staple")).stdout.trim()).not.toBe(hash);
+  });
+
+  it("refuses a password shorter than 12 characters", async () => {
+    const { code, stderr } = await run("short\n");
+    expect(code).toBe(2);
+    expect(stderr).toContain("at least 12 characters");
   });
 });

@@ -8,10 +8,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { escapeHtml } from "../../src/http/status-page.js";
+import { chromiumMissing, launchChromium } from "../support/chromium.js";
 import { createTestDatabase, type TestDatabase } from "../support/databases.js";
 import { entraUser, ROOT, startTestBridge, TEST_TOKEN, type TestBridge } from "../support/bridge-harness.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOT = path.join(ROOT, "docs", "status-page.png");
 
 let db: TestDatabase;
@@ -73,20 +73,9 @@ describe("GET /status over HTTP", () => {
   });
 });
 
-const chromiumMissing = !existsSync(CHROMIUM);
-if (chromiumMissing) {
-  const reason = `skipping the status page browser test: ${CHROMIUM} is not installed (apt-get install -y chromium)`;
-  if (process.env.BIS_TEST_REQUIRE_SERVERS) throw new Error(`${reason}, but BIS_TEST_REQUIRE_SERVERS asks for every suite`);
-  console.warn(reason);
-}
-
-describe.skipIf(chromiumMissing)("the status page in headless Chromium", () => {
+describe.skipIf(chromiumMissing("the status page browser test"))("the status page in headless Chromium", () => {
   it("shows backend health, the operation just made, the jobs and the findings; screenshot in docs/", async () => {
-    const { chromium } = await import("playwright-core");
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-    });
+    const browser = await launchChromium();
     try {
       const context = await browser.newContext({ extraHTTPHeaders: { authorization: `Bearer ${TEST_TOKEN}` }, viewport: { width: 1200, height: 900 } });
       const page = await context.newPage();

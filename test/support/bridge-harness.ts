@@ -62,6 +62,8 @@ export interface TestBridgeOptions {
   readonly health?: Record<string, unknown>;
   /** The `notify:` config section (none otherwise). */
   readonly notify?: Record<string, unknown>;
+  /** The `admin:` config section (browser sign-in to /status; none otherwise). */
+  readonly admin?: Record<string, unknown>;
 }
 
 export async function startTestBridge(options: TestBridgeOptions): Promise<TestBridge> {
@@ -77,6 +79,7 @@ export async function startTestBridge(options: TestBridgeOptions): Promise<TestB
     jobs: options.jobs,
     health: options.health,
     notify: options.notify,
+    admin: options.admin,
   });
   const logs = new LogCapture();
   const bridge = await startBridge(config, { logger: createLogger({ level: "debug", format: "json", maskFields: config.log.maskFields, transports: [logs.transport] }) });
