@@ -14,7 +14,10 @@ describeEachEngine("three bridge processes on one database", (engine) => {
 
   beforeAll(async () => {
     db = await createTestDatabase(engine, { seed: false });
-    const configFile = writeBridgeConfig(db.config);
+    // 30 creates of one mailbox queue behind its lock: on Babelfish some 0.5 s each idle (15 s in
+    // all), and under CI load the last waited past the 10 s lock timeout (a 503). This test is
+    // about one user, so it lets them wait.
+    const configFile = writeBridgeConfig({ ...db.config, lockTimeoutMs: 50_000 });
     bridges.push(...(await Promise.all([0, 1, 2].map(() => startBridgeProcess(configFile)))));
     urls = bridges.map((b) => b.scimUrl);
   });
@@ -38,5 +41,5 @@ describeEachEngine("three bridge processes on one database", (engine) => {
     expect(responses.filter((s) => s === 409)).toHaveLength(29);
     const rows = (await db.knex("Users").select("Email")).filter((r: { Email: string }) => r.Email.toLowerCase() === email);
     expect(rows).toHaveLength(1);
-  });
+  }, 90_000);
 });
