@@ -162,16 +162,36 @@ export const notifyConfigSchema = z.strictObject({
 });
 
 /** Browser sign-in to the console (/status): a password, kept as a hash (docs/operations.md, "Signing in"). */
+/** Sign-in with the customer's Entra tenant (or another OpenID Connect provider). */
+export const oidcConfigSchema = z
+  .strictObject({
+    /** e.g. https://login.microsoftonline.com/<tenant id>/v2.0 */
+    issuer: z.url(),
+    clientId: z.string().min(1),
+    /** Give it as ${BRIDGE_OIDC_CLIENT_SECRET}. */
+    clientSecret: z.string().min(1),
+    /** Where the provider sends the browser back; register it with the app. Default: server.publicUrl's origin + /signin/oidc/callback. */
+    redirectUrl: z.url().optional(),
+    /** Group object ids (the ID token's groups claim) whose members may sign in. */
+    allowedGroups: z.array(z.string().min(1)).default([]),
+    /** Users (preferred_username or e-mail, ignoring case) who may sign in. */
+    allowedUsers: z.array(z.string().min(1)).default([]),
+    /** Lets the issuer be plain http: for a test provider on loopback only. */
+    allowInsecureIssuer: z.boolean().default(false),
+  })
+  .refine((oidc) => oidc.allowedGroups.length + oidc.allowedUsers.length > 0, { message: "name allowedGroups or allowedUsers: who in the tenant may open the console" });
+
 export const adminConfigSchema = z.strictObject({
   /** From `npx bis-scim-bridge hash-password`; give it as ${BRIDGE_ADMIN_PASSWORD_HASH}. */
-  passwordHash: z.string().regex(/^scrypt\$\d+\$\d+\$\d+\$[\w-]+\$[\w-]+$/, "must be a hash printed by `npx bis-scim-bridge hash-password`"),
+  passwordHash: z.string().regex(/^scrypt\$\d+\$\d+\$\d+\$[\w-]+\$[\w-]+$/, "must be a hash printed by `npx bis-scim-bridge hash-password`").optional(),
+  oidc: oidcConfigSchema.optional(),
   /** Signs the session cookie: at least 32 random characters, the same on every replica; give it as ${BRIDGE_SESSION_SECRET}. */
   sessionSecret: z.string().min(32, "must be at least 32 characters (e.g. openssl rand -base64 32)"),
   /** A session unused this long ends. */
   sessionIdleMinutes: z.coerce.number().positive().default(30),
   /** A session ends this long after sign-in, however used. */
   sessionMaxHours: z.coerce.number().int().min(1).default(8),
-});
+}).refine((admin) => admin.passwordHash !== undefined || admin.oidc !== undefined, { message: "give passwordHash, oidc, or both: how a person signs in" });
 
 export const configSchema = z.strictObject({
   server: serverConfigSchema.default(serverConfigSchema.parse({})),

@@ -106,7 +106,7 @@ export function createApp(deps: AppDeps): express.Express {
     const bearer = bearerAuth(tokenName, guessing);
     if (deps.admin) {
       // A person signs in in a browser; scripts keep the bearer token.
-      const signIn = consoleSignIn(deps.admin, { bearer, throttle: guessing, logger: deps.logger });
+      const signIn = consoleSignIn(deps.admin, { bearer, throttle: guessing, logger: deps.logger, publicUrl: deps.server.publicUrl });
       app.use([SIGN_IN, SIGN_OUT], allowed);
       app.use(signIn.routes);
       app.use(statusRoutes([allowed, signIn.session, signIn.guard], deps.status, signIn.csrfToken));
