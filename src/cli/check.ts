@@ -70,6 +70,19 @@ async function checkAgainstApi(config: RestStoreConfig, mapping: CompiledMapping
   }
 }
 
+const MISSING_POLICY: Record<"create" | "refuse" | "empty", string> = {
+  create: "added to the table",
+  refuse: "refused with 400 (nothing written)",
+  empty: "left empty on the user and reported (log, metrics, /status)",
+};
+
+/** What each lookup does with a name BIS does not know, so a consultant sees the policy beside the findings. */
+export function formatLookupPolicies(mapping: CompiledMapping): string {
+  if (mapping.model.lookups.length === 0) return "";
+  const lines = mapping.model.lookups.map((l) => `  ${l.name}: ${l.table}.${l.nameColumn} via ${mapping.model.table}.${l.column}; a name BIS does not know is ${MISSING_POLICY[l.onMissing]} (missing: ${l.onMissing})`);
+  return `Lookups:\n${lines.join("\n")}\n\n`;
+}
+
 export function formatFindings(findings: readonly Finding[]): string {
   if (findings.length === 0) return "The mapping fits BIS: no findings.\n";
   const lines = findings.map((f) => `${f.level.toUpperCase().padEnd(7)} ${f.subject}: ${f.message}${f.fix ? `\n        fix: ${f.fix}` : ""}`);

@@ -9,7 +9,7 @@ import { ConfigFileError } from "../config/yaml-source.js";
 import { loadMapping } from "../mapping/compiled-mapping.js";
 import { mappingJsonSchema } from "../mapping/mapping-schema.js";
 import { hashPassword } from "../http/admin-password.js";
-import { checkAgainstDatabase, formatFindings, introspectTable } from "./check.js";
+import { checkAgainstDatabase, formatFindings, formatLookupPolicies, introspectTable } from "./check.js";
 import { entraAttributeRows, formatTable } from "./entra-attributes.js";
 import { formatPreview, preview, previewRequestSchema } from "./preview.js";
 import { formatReplay, loadSequences, replay, REPLAY_DEFAULTS, SHIPPED_SEQUENCES } from "./replay.js";
@@ -112,8 +112,9 @@ async function run(argv: readonly string[]): Promise<number> {
       return 0;
     case "check": {
       const { config } = loadConfig(configFile(), process.env);
-      const findings = await checkAgainstDatabase(config, loadMapping(config.mapping));
-      process.stdout.write(values.json ? `${JSON.stringify(findings, null, 2)}\n` : formatFindings(findings));
+      const mapping = loadMapping(config.mapping);
+      const findings = await checkAgainstDatabase(config, mapping);
+      process.stdout.write(values.json ? `${JSON.stringify(findings, null, 2)}\n` : formatLookupPolicies(mapping) + formatFindings(findings));
       return findings.some((f) => f.level === "error") ? 1 : 0;
     }
     case "preview": {

@@ -109,6 +109,9 @@ describeEachEngine("check", (engine) => {
     };
     const cli = (file: string) => promisify(execFile)(process.execPath, [path.join(ROOT, "bin/bis-scim-bridge.js"), "check", "--config", file], { cwd: ROOT });
     const good = await cli(config(REFERENCE_MAPPING));
+    // Each lookup's policy for names BIS does not know, in words.
+    expect(good.stdout).toMatch(/^ {2}location: Locations\.LocationName via Users\.LocationID; a name BIS does not know is left empty on the user and reported .*\(missing: empty\)$/m);
+    expect(good.stdout).toMatch(/^ {2}department: .* is added to the table \(missing: create\)$/m);
     // The demo rows hold one legacy duplicate (users 2 and 3): reported, not an error.
     expect(good.stdout).toMatch(/WARNING Users\.Email: 2 users share the e-mail j\.smith@example\.com \(ids 2, 3\)/i);
     expect(good.stdout).toContain("0 error(s), 1 warning(s)");

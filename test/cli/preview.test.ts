@@ -40,6 +40,16 @@ describeEachEngine("preview", (engine) => {
     expect(await dumpTables(t.database.knex)).toEqual(before);
   });
 
+  it("shows a site BIS does not know left empty (missing: empty) with its fix, and adds no row", async () => {
+    const before = await dumpTables(t.database.knex);
+    const body = entraUser(`site.${engine}@contoso.com`, { "urn:ietf:params:scim:schemas:extension:BIS:2.0:User": { location: "Calgary Yard" } });
+    const { stdout } = await run({ method: "POST", path: "/Users", body });
+    expect(stdout).toMatch(/^POST \/Users -> 201$/m);
+    expect(stdout).toMatch(/WARN unknown lookup value left empty .*"value":"Calgary Yard".*"fix":"add \\"Calgary Yard\\" to BIS's location names/);
+    expect(stdout).not.toMatch(/insert into .locations/i);
+    expect(await dumpTables(t.database.knex)).toEqual(before);
+  });
+
   it("shows why a request fails with 500: the bridge's error log line, beside the response", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "preview-"));
     const broken = mappingVariant((yaml) => yaml.replace("dependents:", 'write:\n  create: { sql: "INSERT INTO NoSuchTable (Email) VALUES (:Email)" }\ndependents:'));
