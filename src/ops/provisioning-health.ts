@@ -149,8 +149,13 @@ export function createProvisioningHealth(options: HealthOptions = {}): Provision
     return undefined;
   }
 
+  let prunedAt = 0;
+  /** Drops the minutes past the window (at most once a minute: the buckets are per minute). */
   function prune(now: Date): void {
-    const oldest = Math.floor(now.getTime() / MINUTE) - windowHours * 60;
+    const current = Math.floor(now.getTime() / MINUTE);
+    if (current === prunedAt) return;
+    prunedAt = current;
+    const oldest = current - windowHours * 60;
     for (const minute of minutes.keys()) if (minute < oldest) minutes.delete(minute);
   }
 
@@ -230,7 +235,7 @@ export function createProvisioningHealth(options: HealthOptions = {}): Provision
       const percent = (share: number) => `${Math.round(share * 100)}%`;
       const latest = cycles.find((c) => c.events > 0);
       const latestShare = latest ? latest.failures / latest.events : 0;
-      if (window.failures > ENTRA_QUARANTINE.failures) raise("quarantine likely", `${window.failures} failures in ${windowHours} h: Entra quarantines past ${ENTRA_QUARANTINE.failures.toLocaleString("en")}`);
+      if (window.failures > ENTRA_QUARANTINE.failures) raise("quarantine likely", `${window.failures.toLocaleString("en")} failures in ${windowHours} h: Entra quarantines past ${ENTRA_QUARANTINE.failures.toLocaleString("en")}`);
       if (window.failures >= ENTRA_QUARANTINE.evaluatedFrom && window.share > ENTRA_QUARANTINE.failedShare) raise("quarantine likely", `${percent(window.share)} of ${window.events} events failed in ${windowHours} h: Entra quarantines past ${percent(ENTRA_QUARANTINE.failedShare)} once failures reach ${ENTRA_QUARANTINE.evaluatedFrom.toLocaleString("en")}`);
       if (latest && latest.events >= minEvents && latestShare > ENTRA_QUARANTINE.failedShare) {
         raise("quarantine likely", `${percent(latestShare)} of cycle ${latest.number}'s ${latest.events} events failed: past Entra's ${percent(ENTRA_QUARANTINE.failedShare)}, which it enforces once failures reach ${ENTRA_QUARANTINE.evaluatedFrom.toLocaleString("en")}`);
