@@ -1,8 +1,9 @@
 /**
- * The two bench commands run end to end at a small size, so a change to the bridge, the bench or
+ * The bench commands run end to end at a small size, so a change to the bridge, the bench or
  * its servers cannot break them unnoticed: `npm run bench` on SQLite (seed, flatness check, the
- * Entra cycles, direct and HTTP floor) and `npm run bench:http` (its three servers). Timings are
- * not asserted; a bench run is not a test of speed. Both commands fail (exit 1) when any request
+ * Entra cycles, direct and HTTP floor), `npm run bench:http` (its three servers) and `npm run
+ * bench:readiness` (the readiness command on a seeded BIS). Timings are
+ * not asserted; a bench run is not a test of speed. The first two fail (exit 1) when any request
  * of a measured phase fails, which is what these tests check, with the tables they print.
  */
 import { execFile } from "node:child_process";
@@ -37,4 +38,17 @@ it("npm run bench:http drives its three servers and reports each request", { tim
     expect(stdout).toMatch(new RegExp(`\\| ${request.replace(/[{}/]/g, "\\$&")} \\| \\d+ us, .* \\| \\d+ us, .* \\| \\d+ us, .* \\| -?\\d+ us \\| -?\\d+ us \\|`));
   }
   expect(stdout).not.toContain("FAILURES");
+});
+
+it("npm run bench:readiness runs the readiness command on a seeded SQLite BIS and reports its outcomes", { timeout: 120_000 }, async () => {
+  const { code, stdout, stderr } = await run("bench:readiness", ["--engines", "sqlite", "--size", "500", "--no-docs"]);
+  expect(code, `${stdout}\n${stderr}`).toBe(0);
+  const line = stdout.match(/^sqlite +500 tenant x 500 BIS users: [\d.]+ s, peak [\d.]+ GB; match (\d+), create (\d+), ambiguous (\d+), refused (\d+), conflict (\d+), untouched (\d+)$/m);
+  expect(line, stdout).not.toBeNull();
+  const [match, create, ambiguous, refused] = line!.slice(1, 5).map(Number);
+  // 90% bring a seeded mailbox (some of those deleted or shared in BIS), 10% are new.
+  expect(match).toBeGreaterThan(400);
+  expect(create).toBeGreaterThanOrEqual(50);
+  expect(ambiguous).toBeGreaterThan(0);
+  expect(match! + create! + ambiguous! + refused! + Number(line![5])).toBe(500);
 });
