@@ -69,12 +69,21 @@ function hourlyChart(hourly: HealthReport["hourly"]): string {
 <figcaption>Per hour since ${escapeHtml(first)} UTC: <span class="key-events">events</span>, <span class="key-failures">failed</span>. ${escapeHtml(label)}</figcaption></figure>`;
 }
 
+/**
+ * Attributes whose values are reference data, not a person's (a country, a site, a department):
+ * the page shows what Entra sent for them, unless log.maskFields names them.
+ */
+const REFERENCE_ATTRIBUTES = /(country|region|locality|department|location|costCenter|organization|division|title)$/i;
+
 function healthSection(report: HealthReport, maskFields: readonly string[]): string {
   const user = (u: FailingUser) => shownUserName(u.userName, maskFields) || (u.bisId ? `BIS id ${u.bisId}` : "(unnamed)");
+  const masked = maskMatcher(maskFields);
   const groups = report.groups
     .map((g) => {
       const names = g.users.slice(0, 5).map(user).join(", ") + (g.users.length > 5 ? `, and ${g.users.length - 5} more` : "");
-      return `<li><strong>${g.users.length} user${g.users.length === 1 ? "" : "s"} failing</strong>: ${escapeHtml(g.reason)}<br>Fix: ${escapeHtml(g.fix)}<br><span class="names">${escapeHtml(names)}</span></li>`;
+      const shown = g.values.filter((v) => REFERENCE_ATTRIBUTES.test(v.attribute) && !masked(v.attribute));
+      const values = shown.length ? `<br>Entra sent: ${shown.slice(0, 5).map((v) => `${escapeHtml(JSON.stringify(v.value))} (${v.users})`).join(", ")}${shown.length > 5 ? `, and ${shown.length - 5} more` : ""}` : "";
+      return `<li><strong>${g.users.length} user${g.users.length === 1 ? "" : "s"} failing</strong>: ${escapeHtml(g.reason)}${values}<br>Fix: ${escapeHtml(g.fix)}<br><span class="names">${escapeHtml(names)}</span></li>`;
     })
     .join("\n");
   const cycleRows = report.cycles.slice(0, 10).map((c) => [c.number, time(c.started), c.probed ? "Entra's probe" : "after a quiet spell", time(c.lastEvent), c.events, c.failures, c.events ? percent(c.failures / c.events) : ""]);

@@ -60,6 +60,14 @@ export interface ErrorGroup {
   readonly reason: string;
   readonly fix: string;
   readonly users: readonly FailingUser[];
+  /** The values the refused requests sent for the attribute the rule names (most sent first). */
+  readonly values: readonly { readonly attribute: string; readonly value: string; readonly users: number }[];
+}
+
+/** The attribute and the value an error's detail quotes first: `country "Canada" is not ...`. */
+export function sentValue(detail: string): { attribute: string; value: string } | undefined {
+  const match = detail.match(/^((?:urn:[^\s"]+:)?[\w.]+(?:\[type eq "[^"]*"\][\w.]*)?):? "([^"]*)"/);
+  return match ? { attribute: match[1]!, value: match[2]! } : undefined;
 }
 
 export interface HealthReport {
@@ -224,7 +232,9 @@ export function createProvisioningHealth(options: HealthOptions = {}): Provision
       const escrow = users.filter((u) => u.cycles >= escrowCycles).sort((a, b) => b.cycles - a.cycles);
       const byReason = new Map<string, FailingUser[]>();
       for (const user of users) byReason.set(user.reason, [...(byReason.get(user.reason) ?? []), user]);
-      const groups = [...byReason.entries()].map(([reason, members]) => ({ reason, fix: members[0]!.fix, users: members })).sort((a, b) => b.users.length - a.users.length);
+      const groups = [...byReason.entries()]
+        .map(([reason, members]) => ({ reason, fix: members[0]!.fix, users: members, values: valuesSent(members) }))
+        .sort((a, b) => b.users.length - a.users.length);
 
       const reasons: string[] = [];
       let state: HealthState = "healthy";
@@ -264,4 +274,18 @@ export function createProvisioningHealth(options: HealthOptions = {}): Provision
       return { state, reasons, window, cycles: cycles.map((c) => ({ ...c })), escrow, groups, hourly };
     },
   };
+}
+
+/** How many of the users sent each value the rule refused. */
+function valuesSent(users: readonly FailingUser[]): ErrorGroup["values"] {
+  const counts = new Map<string, { attribute: string; value: string; users: number }>();
+  for (const user of users) {
+    const sent = sentValue(user.detail);
+    if (!sent) continue;
+    const key = `${sent.attribute}\u0000${sent.value}`;
+    const entry = counts.get(key) ?? { ...sent, users: 0 };
+    entry.users += 1;
+    counts.set(key, entry);
+  }
+  return [...counts.values()].sort((a, b) => b.users - a.users || a.value.localeCompare(b.value));
 }

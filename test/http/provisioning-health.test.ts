@@ -54,6 +54,8 @@ describe("provisioning health on the status page", () => {
     const groups = section(html, "error-groups");
     expect(groups).toContain('<strong>9 users failing</strong>: 400 addresses[type eq "work"].country "…" is not an ISO 3166-1 alpha-2 or alpha-3 country code');
     expect(groups).toContain("Fix: map country with a Switch() to ISO 3166 codes in Entra's attribute mappings");
+    // The country is reference data, not the person's: the page shows what Entra sent.
+    expect(groups).toContain('Entra sent: "Canada" (9)');
     // userName is in log.maskFields: first character and domain only.
     expect(groups).toContain("w***@contoso.com, w***@contoso.com");
     expect(groups).toContain("and 4 more");

@@ -1,6 +1,6 @@
 /** The health rules against Entra's thresholds, fed requests with their own times (the HTTP test drives the rest). */
 import { describe, expect, it } from "vitest";
-import { createProvisioningHealth, type ProvisioningEvent } from "../../src/ops/provisioning-health.js";
+import { createProvisioningHealth, sentValue, type ProvisioningEvent } from "../../src/ops/provisioning-health.js";
 
 const T0 = Date.parse("2026-12-01T08:00:00Z");
 const at = (seconds: number) => new Date(T0 + seconds * 1000);
@@ -57,5 +57,13 @@ describe("provisioning health", () => {
     expect(health.report(at(2 * 3600)).window).toMatchObject({ events: 0, failures: 0 });
     health.record(create(2 * 3600, 201, "SAME@contoso.com"));
     expect(health.report(at(2 * 3600 + 1)).groups).toEqual([]);
+  });
+});
+
+describe("sentValue", () => {
+  it("reads the attribute and the value an error quotes first, and nothing where none is quoted", () => {
+    expect(sentValue('addresses[type eq "work"].country "Canada" is not an ISO 3166-1 alpha-2 or alpha-3 country code')).toEqual({ attribute: 'addresses[type eq "work"].country', value: "Canada" });
+    expect(sentValue('urn:ietf:params:scim:schemas:extension:BIS:2.0:User:location: "Atlantis" is not a known location in BIS')).toEqual({ attribute: "urn:ietf:params:scim:schemas:extension:BIS:2.0:User:location", value: "Atlantis" });
+    expect(sentValue("title is 151 characters long; BIS allows at most 150")).toBeUndefined();
   });
 });
