@@ -32,6 +32,13 @@ interface Result {
   readonly counts: Record<(typeof OUTCOMES)[number] | "untouched", number>;
 }
 
+/** Removes what a run created even when it is interrupted: newest first, so the command ends before its database is dropped. */
+const cleanups = new Set<() => unknown>();
+process.once("SIGINT", async () => {
+  for (const cleanup of [...cleanups].reverse()) await Promise.resolve().then(cleanup).catch(() => undefined);
+  process.exit(130);
+});
+
 const { values } = parseArgs({
   options: { engines: { type: "string" }, size: { type: "string", default: "100000" }, "no-docs": { type: "boolean", default: false }, profile: { type: "boolean", default: false } },
   strict: true,
@@ -70,12 +77,17 @@ async function countLines(file: string): Promise<number> {
 
 /** Runs the command under GNU time: its exit code, stdout, and elapsed seconds and max RSS (KB) from time's last stderr line. */
 async function timed(args: readonly string[]): Promise<{ code: number; stdout: string; seconds: number; maxRssKb: number; stderr: string }> {
-  const child = spawn("/usr/bin/time", ["-f", "TIME %e %M", process.execPath, ...nodeFlags, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  // A process group of its own: GNU time ignores SIGINT while it waits, so an interrupted bench ends
+  // the group (time and the command) before it drops the command's database.
+  const child = spawn("/usr/bin/time", ["-f", "TIME %e %M", process.execPath, ...nodeFlags, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const stop = () => process.kill(-child.pid!, "SIGTERM");
+  cleanups.add(stop);
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk) => (stdout += chunk));
   child.stderr.on("data", (chunk) => (stderr += chunk));
   const [code] = (await once(child, "close")) as [number];
+  cleanups.delete(stop);
   const measured = stderr.match(/TIME ([\d.]+) (\d+)\s*$/);
   if (!measured) throw new Error(`no measurement from /usr/bin/time: ${stderr.slice(-500)}`);
   return { code, stdout, seconds: Number(measured[1]), maxRssKb: Number(measured[2]), stderr };
@@ -88,7 +100,10 @@ async function run(engine: BenchEngine): Promise<Result | undefined> {
     return undefined;
   }
   const dir = mkdtempSync(path.join(tmpdir(), "bench-readiness-"));
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  cleanups.add(removeDir);
   const db = await createBenchDatabase(engine, "readiness");
+  cleanups.add(db.drop);
   try {
     await seedUsers(db, size, (line) => console.log(`  ${engine}: ${line}`));
     const users = path.join(dir, "tenant-users.csv");
@@ -108,8 +123,10 @@ async function run(engine: BenchEngine): Promise<Result | undefined> {
     console.log(`${engine.padEnd(8)} ${size} tenant x ${size} BIS users: ${line.seconds.toFixed(1)} s, peak ${line.peakGb.toFixed(2)} GB; ${OUTCOMES.map((o) => `${o} ${counts[o]}`).join(", ")}, untouched ${counts.untouched}`);
     return line;
   } finally {
+    cleanups.delete(db.drop);
+    cleanups.delete(removeDir);
     await db.drop();
-    rmSync(dir, { recursive: true, force: true });
+    removeDir();
   }
 }
 
