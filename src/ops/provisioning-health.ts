@@ -151,12 +151,6 @@ export function createProvisioningHealth(options: HealthOptions = {}): Provision
     return cycle;
   }
 
-  function userKey(event: ProvisioningEvent): string | undefined {
-    if (event.bisId) return `id:${event.bisId}`;
-    if (event.userName) return `mailbox:${emailIdentity(event.userName)}`;
-    return undefined;
-  }
-
   let prunedAt = 0;
   /** Drops the minutes past the window (at most once a minute: the buckets are per minute). */
   function prune(now: Date): void {
@@ -195,7 +189,8 @@ export function createProvisioningHealth(options: HealthOptions = {}): Provision
         for (const key of keys) failing.delete(key);
         return;
       }
-      const key = userKey(event);
+      // Kept under the BIS id when the request names one, else under the mailbox.
+      const key = keys.at(-1);
       if (!key) return;
       const known = keys.map((k) => failing.get(k)).find(Boolean);
       for (const k of keys) if (k !== key) failing.delete(k);
